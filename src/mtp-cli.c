@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mtp-builder.h"
+#include "mtp-cli.h"
+#include "mtp-error.h"
+#include "mtp-render.h"
+
+static const struct
+{
+  const char *name;
+  MtpCommand command;
+  const char *summary;
+} commands[] = {
+  { "install", MTP_COMMAND_INSTALL, N_ ("Install the rules, or bring the host back in line") },
+  { "uninstall", MTP_COMMAND_UNINSTALL, N_ ("Remove every rule and chain of ours") },
+  { "status", MTP_COMMAND_STATUS, N_ ("Say whether the host holds exactly the desired rules") },
+  { "show", MTP_COMMAND_SHOW,
+    N_ ("Print the desired rules (iptables, direct-xml, firewall-cmd, json)") },
+};
+
+static void
+print_usage (FILE *out)
+{
+  fprintf (out, "%s\n  mesh-tproxy COMMAND [OPTION…]\n\n%s\n", _ ("Usage:"), _ ("Commands:"));
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    fprintf (out, "  %-10s %s\n", commands[i].name, _ (commands[i].summary));
+  fprintf (out, "\n%s\n",
+           _ ("Run 'mesh-tproxy COMMAND --help' for the options of a command, "
+              "'mesh-tproxy --version' for the version."));
+}
+
+static void
+print_error (const GError *error)
+{
+  g_printerr ("mesh-tproxy: %s\n", error->message);
+}
+
+static void
+print_notices (const MtpRuleset *ruleset)
+{
+  for (guint i = 0; i < ruleset->notices->len; i++)
+    g_printerr ("mesh-tproxy: %s\n", (const char *)ruleset->notices->pdata[i]);
+}
+
+static char *
+render_iptables_all (const MtpRuleset *ruleset)
+{
+  GString *out = g_string_new (NULL);
+  static const MtpFamily families[] = { MTP_FAMILY_IPV4, MTP_FAMILY_IPV6 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (families); i++)
+    {
+      g_autofree char *text = NULL;
+
+      if (!mtp_ruleset_has_family (ruleset, families[i]))
+        continue;
+      text = mtp_render_iptables (ruleset, families[i]);
+      g_string_append_printf (out, "# %s\n%s",
+                              families[i] == MTP_FAMILY_IPV4 ? "IPv4: iptables-restore --noflush"
+                                                             : "IPv6: ip6tables-restore --noflush",
+                              text);
+    }
+  return g_string_free (out, FALSE);
+}
+
+static char *
+render (const MtpConfig *config, const MtpRuleset *ruleset)
+{
+  switch (config->format)
+    {
+      case MTP_FORMAT_IPTABLES:
+        if (config->family_only)
+          return mtp_render_iptables (ruleset, config->family);
+        return render_iptables_all (ruleset);
+      case MTP_FORMAT_DIRECT_XML:
+        return mtp_render_direct_xml (ruleset);
+      case MTP_FORMAT_FIREWALL_CMD:
+        return mtp_render_firewall_cmd (ruleset);
+      case MTP_FORMAT_JSON:
+        return mtp_render_json (ruleset);
+      default:
+        g_assert_not_reached ();
+    }
+}
+
+static MtpRuleset *
+desired_ruleset (const MtpConfig *config, GError **error)
+{
+  g_autoptr (MtpHostFacts) facts = mtp_host_facts_gather (config, error);
+
+  if (facts == NULL)
+    return NULL;
+  return mtp_build_ruleset (config, facts);
+}
+
+static gboolean
+run_command (MtpCommand command, const MtpConfig *config, GError **error)
+{
+  g_autoptr (MtpRuleset) ruleset = NULL;
+  g_autofree char *text = NULL;
+
+  switch (command)
+    {
+      case MTP_COMMAND_SHOW:
+      case MTP_COMMAND_INSTALL:
+        if (command == MTP_COMMAND_INSTALL && !config->dry_run)
+          {
+            g_set_error (error, MTP_ERROR, MTP_ERROR_NOT_SUPPORTED,
+                         _ ("applying rules to the host is not supported yet; "
+                            "'install --dry-run' prints them"));
+            return FALSE;
+          }
+        ruleset = desired_ruleset (config, error);
+        if (ruleset == NULL)
+          return FALSE;
+        if (config->format != MTP_FORMAT_JSON)
+          print_notices (ruleset);
+        text = render (config, ruleset);
+        fputs (text, stdout);
+        return fflush (stdout) == 0;
+      case MTP_COMMAND_UNINSTALL:
+      case MTP_COMMAND_STATUS:
+        g_set_error (error, MTP_ERROR, MTP_ERROR_NOT_SUPPORTED,
+                     _ ("'%s' is not supported yet: no backend can read the host's rules yet"),
+                     mtp_command_to_string (command));
+        return FALSE;
+      default:
+        g_assert_not_reached ();
+    }
+}
+
+int
+mtp_cli_run (int argc, char **argv)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MtpConfig) config = NULL;
+  const char *name = argc > 1 ? argv[1] : NULL;
+  MtpCommand command = 0;
+
+  if (name == NULL)
+    {
+      print_usage (stderr);
+      return MTP_EXIT_USAGE;
+    }
+  if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0 || strcmp (name, "help") == 0)
+    {
+      print_usage (stdout);
+      return MTP_EXIT_OK;
+    }
+  if (strcmp (name, "--version") == 0)
+    {
+      printf ("mesh-tproxy %s\n", PACKAGE_VERSION);
+      return MTP_EXIT_OK;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
+    if (strcmp (name, commands[i].name) == 0)
+      command = commands[i].command;
+  if (command == 0)
+    {
+      g_printerr (_ ("mesh-tproxy: unknown command '%s'\n"), name);
+      g_printerr (_ ("Run 'mesh-tproxy --help' for the commands.\n"));
+      return MTP_EXIT_USAGE;
+    }
+
+  g_set_prgname ("mesh-tproxy");
+  config = mtp_config_parse (command, argc - 1, argv + 1, &error);
+  if (config == NULL)
+    {
+      if (g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED))
+        {
+          g_autofree char *help = mtp_config_help (command);
+          fputs (help, stdout);
+          return MTP_EXIT_OK;
+        }
+      print_error (error);
+      if (error->domain == G_OPTION_ERROR)
+        g_printerr (_ ("Run 'mesh-tproxy %s --help' for the options.\n"), name);
+      return mtp_error_to_exit_code (error);
+    }
+  if (config->verbose)
+    g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
+
+  if (!run_command (command, config, &error))
+    {
+      print_error (error);
+      return mtp_error_to_exit_code (error);
+    }
+  return MTP_EXIT_OK;
+}

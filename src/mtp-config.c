@@ -1,0 +1,575 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mtp-config.h"
+#include "mtp-error.h"
+#include "mtp-parse.h"
+
+typedef enum
+{
+  OPT_BOOL,
+  OPT_STRING,
+  OPT_PORT,
+  OPT_PORT_LIST,
+  OPT_CIDR_LIST,
+  OPT_UID_EXCLUSION, /* repeatable */
+  OPT_VNET,          /* repeatable */
+  OPT_IP_FAMILY_MODE,
+  OPT_FORMAT,
+  OPT_FAMILY,
+  OPT_HELP,
+} OptType;
+
+#define RULES (MTP_COMMAND_INSTALL | MTP_COMMAND_STATUS | MTP_COMMAND_SHOW)
+#define ALL   (RULES | MTP_COMMAND_UNINSTALL)
+
+typedef struct
+{
+  const char *name;
+  OptType type;
+  gsize offset;
+  guint commands; /* MtpCommand mask */
+  gboolean in_file;
+  const char *arg;
+  const char *help;
+} OptDesc;
+
+#define OFF(field) G_STRUCT_OFFSET (MtpConfig, field)
+
+/* The one table of options: the command line, the config file, --help and the
+ * man page all follow it. */
+static const OptDesc options[] = {
+  { "config", OPT_STRING, OFF (config_path), ALL, FALSE, N_ ("PATH"),
+    N_ ("Configuration file (default: " MTP_DEFAULT_CONFIG ")") },
+  { "kuma-dp-user", OPT_STRING, OFF (kuma_dp_user), RULES, TRUE, N_ ("NAME|UID"),
+    N_ ("User the data plane proxy runs as; its traffic is not redirected (default: UID 5678, "
+        "then user kuma-dp)") },
+  { "redirect-inbound", OPT_BOOL, OFF (redirect_inbound), RULES, TRUE, N_ ("BOOL"),
+    N_ ("Redirect inbound TCP traffic to the proxy (default: true)") },
+  { "redirect-inbound-port", OPT_PORT, OFF (redirect_inbound_port), RULES, TRUE, N_ ("PORT"),
+    N_ ("Port of the proxy's inbound listener (default: 15006)") },
+  { "redirect-outbound-port", OPT_PORT, OFF (redirect_outbound_port), RULES, TRUE, N_ ("PORT"),
+    N_ ("Port of the proxy's outbound listener (default: 15001)") },
+  { "redirect-dns", OPT_BOOL, OFF (redirect_dns), RULES, TRUE, N_ ("BOOL"),
+    N_ ("Redirect DNS queries to the nameservers in resolv.conf to the DNS proxy") },
+  { "redirect-all-dns-traffic", OPT_BOOL, OFF (redirect_all_dns_traffic), RULES, TRUE, N_ ("BOOL"),
+    N_ ("Redirect all DNS queries (UDP port 53) to the DNS proxy") },
+  { "redirect-dns-port", OPT_PORT, OFF (redirect_dns_port), RULES, TRUE, N_ ("PORT"),
+    N_ ("Port of the DNS proxy (default: 15053)") },
+  { "skip-dns-conntrack-zone-split", OPT_BOOL, OFF (skip_dns_conntrack_zone_split), RULES, TRUE,
+    N_ ("BOOL"), N_ ("Do not put DNS traffic into separate conntrack zones") },
+  { "exclude-inbound-ports", OPT_PORT_LIST, OFF (exclude_inbound_ports), RULES, TRUE, N_ ("PORTS"),
+    N_ ("Inbound ports not redirected, comma-separated") },
+  { "exclude-outbound-ports", OPT_PORT_LIST, OFF (exclude_outbound_ports), RULES, TRUE,
+    N_ ("PORTS"), N_ ("Outbound ports not redirected, comma-separated") },
+  { "exclude-outbound-ports-for-uids", OPT_UID_EXCLUSION, OFF (exclude_outbound_ports_for_uids),
+    RULES, TRUE, N_ ("[PROTO:][PORTS:]UIDS"),
+    N_ ("Outbound traffic of these users to these ports is not redirected (repeatable)") },
+  { "exclude-outbound-ips", OPT_CIDR_LIST, OFF (exclude_outbound_ips), RULES, TRUE, N_ ("ADDRS"),
+    N_ ("Destination addresses or CIDRs not redirected, comma-separated") },
+  { "exclude-inbound-ips", OPT_CIDR_LIST, OFF (exclude_inbound_ips), RULES, TRUE, N_ ("ADDRS"),
+    N_ ("Source addresses or CIDRs whose inbound traffic is not redirected, comma-separated") },
+  { "vnet", OPT_VNET, OFF (vnets), RULES, TRUE, N_ ("IFACE:CIDR"),
+    N_ ("Redirect traffic entering from a virtual network interface (repeatable)") },
+  { "redirect-inbound-insert-instead-of-append", OPT_BOOL, OFF (inbound_insert), RULES, TRUE,
+    N_ ("BOOL"), N_ ("Insert the PREROUTING jump at the top instead of appending it") },
+  { "redirect-outbound-insert-instead-of-append", OPT_BOOL, OFF (outbound_insert), RULES, TRUE,
+    N_ ("BOOL"), N_ ("Insert the OUTPUT jump at the top instead of appending it") },
+  { "drop-invalid-packets", OPT_BOOL, OFF (drop_invalid_packets), RULES, TRUE, N_ ("BOOL"),
+    N_ ("Drop packets in conntrack state INVALID") },
+  { "iptables-logs", OPT_BOOL, OFF (iptables_logs), RULES, TRUE, N_ ("BOOL"),
+    N_ ("Log packets entering PREROUTING and OUTPUT (kernel log, level debug)") },
+  { "ip-family-mode", OPT_IP_FAMILY_MODE, OFF (ip_family_mode), RULES, TRUE, N_ ("MODE"),
+    N_ ("dualstack (IPv4, and IPv6 where usable) or ipv4 (default: dualstack)") },
+  { "skip-resolv-conf", OPT_BOOL, OFF (skip_resolv_conf), RULES, TRUE, N_ ("BOOL"),
+    N_ ("Accepted for compatibility; resolv.conf is never modified") },
+  { "disable-comments", OPT_BOOL, OFF (disable_comments), RULES, TRUE, N_ ("BOOL"),
+    N_ ("Do not add comments to the rules") },
+  { "resolv-conf", OPT_STRING, OFF (resolv_conf), RULES, TRUE, N_ ("PATH"),
+    N_ ("Where to read the nameservers from (default: /etc/resolv.conf)") },
+  { "store-firewalld", OPT_BOOL, OFF (store_firewalld), MTP_COMMAND_INSTALL | MTP_COMMAND_STATUS,
+    TRUE, N_ ("BOOL"), N_ ("Make the rules permanent in firewalld's direct configuration") },
+  { "dry-run", OPT_BOOL, OFF (dry_run), MTP_COMMAND_INSTALL | MTP_COMMAND_UNINSTALL, FALSE,
+    N_ ("BOOL"), N_ ("Print what would be done and change nothing") },
+  { "format", OPT_FORMAT, OFF (format), MTP_COMMAND_SHOW, FALSE, N_ ("FORMAT"),
+    N_ ("iptables, direct-xml, firewall-cmd or json (default: iptables)") },
+  { "family", OPT_FAMILY, OFF (family), MTP_COMMAND_SHOW, FALSE, N_ ("FAMILY"),
+    N_ ("Only show rules of this family: ipv4 or ipv6 (iptables format)") },
+  { "verbose", OPT_BOOL, OFF (verbose), ALL, FALSE, N_ ("BOOL"), N_ ("Print debugging messages") },
+  { "help", OPT_HELP, 0, ALL, FALSE, NULL, N_ ("Show this help") },
+};
+
+static const OptDesc *
+find_option (const char *name)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+    if (strcmp (options[i].name, name) == 0)
+      return &options[i];
+  return NULL;
+}
+
+const char *
+mtp_command_to_string (MtpCommand command)
+{
+  switch (command)
+    {
+      case MTP_COMMAND_INSTALL:
+        return "install";
+      case MTP_COMMAND_UNINSTALL:
+        return "uninstall";
+      case MTP_COMMAND_STATUS:
+        return "status";
+      case MTP_COMMAND_SHOW:
+        return "show";
+      default:
+        g_assert_not_reached ();
+    }
+}
+
+MtpConfig *
+mtp_config_new (void)
+{
+  MtpConfig *c = g_new0 (MtpConfig, 1);
+
+  c->redirect_inbound = TRUE;
+  c->redirect_inbound_port = MTP_DEFAULT_INBOUND_PORT;
+  c->redirect_outbound_port = MTP_DEFAULT_OUTBOUND_PORT;
+  c->redirect_dns_port = MTP_DEFAULT_DNS_PORT;
+  c->exclude_inbound_ports = g_array_new (FALSE, FALSE, sizeof (guint16));
+  c->exclude_outbound_ports = g_array_new (FALSE, FALSE, sizeof (guint16));
+  c->exclude_outbound_ports_for_uids
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_uid_port_exclusion_free);
+  c->exclude_outbound_ips = g_array_new (FALSE, FALSE, sizeof (MtpCidr));
+  c->exclude_inbound_ips = g_array_new (FALSE, FALSE, sizeof (MtpCidr));
+  c->vnets = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_vnet_free);
+  c->ip_family_mode = MTP_IP_FAMILY_MODE_DUALSTACK;
+  c->resolv_conf = g_strdup (MTP_DEFAULT_RESOLV_CONF);
+  c->config_path = g_strdup (MTP_DEFAULT_CONFIG);
+  c->format = MTP_FORMAT_IPTABLES;
+  return c;
+}
+
+void
+mtp_config_free (MtpConfig *c)
+{
+  if (c == NULL)
+    return;
+  g_free (c->kuma_dp_user);
+  g_array_unref (c->exclude_inbound_ports);
+  g_array_unref (c->exclude_outbound_ports);
+  g_ptr_array_unref (c->exclude_outbound_ports_for_uids);
+  g_array_unref (c->exclude_outbound_ips);
+  g_array_unref (c->exclude_inbound_ips);
+  g_ptr_array_unref (c->vnets);
+  g_free (c->resolv_conf);
+  g_free (c->config_path);
+  g_free (c);
+}
+
+static gboolean
+parse_bool (const char *text, gboolean *out, GError **error)
+{
+  static const char *const yes[] = { "true", "yes", "on", "1", NULL };
+  static const char *const no[] = { "false", "no", "off", "0", NULL };
+
+  for (guint i = 0; yes[i] != NULL; i++)
+    if (g_ascii_strcasecmp (text, yes[i]) == 0)
+      return (*out = TRUE);
+  for (guint i = 0; no[i] != NULL; i++)
+    if (g_ascii_strcasecmp (text, no[i]) == 0)
+      {
+        *out = FALSE;
+        return TRUE;
+      }
+  g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+               _ ("'%s' is not a boolean (use true or false)"), text);
+  return FALSE;
+}
+
+static gboolean
+parse_enum (const char *text, const char *const *names, int *out, GError **error)
+{
+  g_autofree char *list = NULL;
+
+  for (int i = 0; names[i] != NULL; i++)
+    if (strcmp (text, names[i]) == 0)
+      {
+        *out = i;
+        return TRUE;
+      }
+  list = g_strjoinv (", ", (char **)names);
+  g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+               _ ("unknown value '%s' (expected one of: %s)"), text, list);
+  return FALSE;
+}
+
+static gboolean
+set_value (MtpConfig *config, const OptDesc *opt, const char *value, GError **error)
+{
+  gpointer field = G_STRUCT_MEMBER_P (config, opt->offset);
+
+  switch (opt->type)
+    {
+      case OPT_BOOL:
+        return parse_bool (value, (gboolean *)field, error);
+      case OPT_STRING:
+        if (*value == '\0')
+          {
+            g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS, _ ("the value is empty"));
+            return FALSE;
+          }
+        g_free (*(char **)field);
+        *(char **)field = g_strdup (value);
+        return TRUE;
+      case OPT_PORT:
+        return mtp_parse_port (value, (guint16 *)field, error);
+      case OPT_PORT_LIST:
+      case OPT_CIDR_LIST:
+        {
+          GArray *list = opt->type == OPT_PORT_LIST ? mtp_parse_port_list (value, error)
+                                                    : mtp_parse_cidr_list (value, error);
+          if (list == NULL)
+            return FALSE;
+          g_array_unref (*(GArray **)field);
+          *(GArray **)field = list;
+          return TRUE;
+        }
+      case OPT_UID_EXCLUSION:
+        {
+          MtpUidPortExclusion *ex = mtp_parse_uid_port_exclusion (value, error);
+          if (ex == NULL)
+            return FALSE;
+          g_ptr_array_add (*(GPtrArray **)field, ex);
+          return TRUE;
+        }
+      case OPT_VNET:
+        {
+          MtpVnet *vnet = mtp_parse_vnet (value, error);
+          if (vnet == NULL)
+            return FALSE;
+          g_ptr_array_add (*(GPtrArray **)field, vnet);
+          return TRUE;
+        }
+      case OPT_IP_FAMILY_MODE:
+        {
+          static const char *const names[] = { "dualstack", "ipv4", NULL };
+          return parse_enum (value, names, (int *)field, error);
+        }
+      case OPT_FORMAT:
+        {
+          static const char *const names[]
+              = { "iptables", "direct-xml", "firewall-cmd", "json", NULL };
+          return parse_enum (value, names, (int *)field, error);
+        }
+      case OPT_FAMILY:
+        {
+          static const char *const names[] = { "ipv4", "ipv6", NULL };
+          int family;
+          if (!parse_enum (value, names, &family, error))
+            return FALSE;
+          config->family = family == 0 ? MTP_FAMILY_IPV4 : MTP_FAMILY_IPV6;
+          config->family_only = TRUE;
+          return TRUE;
+        }
+      case OPT_HELP:
+      default:
+        g_assert_not_reached ();
+    }
+}
+
+static gboolean
+is_repeatable (const OptDesc *opt)
+{
+  return opt->type == OPT_UID_EXCLUSION || opt->type == OPT_VNET;
+}
+
+/* A repeatable option given again in a later layer (the command line after the
+ * file) replaces the earlier layer's values instead of adding to them. */
+static void
+clear_repeatable (MtpConfig *config, const OptDesc *opt)
+{
+  g_ptr_array_set_size (*(GPtrArray **)G_STRUCT_MEMBER_P (config, opt->offset), 0);
+}
+
+gboolean
+mtp_config_set (MtpConfig *config, const char *name, const char *value, GError **error)
+{
+  const OptDesc *opt = find_option (name);
+
+  if (opt == NULL || opt->type == OPT_HELP)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS, _ ("unknown option --%s"), name);
+      return FALSE;
+    }
+  if (!set_value (config, opt, value, error))
+    {
+      g_prefix_error (error, _ ("option --%s: "), name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean config_error (GError **error, const char *path, const char *format, ...)
+    G_GNUC_PRINTF (3, 4);
+
+static gboolean
+config_error (GError **error, const char *path, const char *format, ...)
+{
+  va_list ap;
+  g_autofree char *msg = NULL;
+
+  va_start (ap, format);
+  msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG, _ ("config file '%s': %s"), path, msg);
+  return FALSE;
+}
+
+gboolean
+mtp_config_load_file (MtpConfig *config, const char *path, GError **error)
+{
+  g_autoptr (GKeyFile) kf = g_key_file_new ();
+  g_autoptr (GError) local_error = NULL;
+  g_auto (GStrv) groups = NULL;
+  g_auto (GStrv) keys = NULL;
+
+  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local_error))
+    {
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return config_error (error, path, _ ("no such file"));
+      return config_error (error, path, "%s", local_error->message);
+    }
+
+  groups = g_key_file_get_groups (kf, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    if (strcmp (groups[i], MTP_CONFIG_GROUP) != 0)
+      return config_error (error, path, _ ("unknown group [%s] (the only group is [%s])"),
+                           groups[i], MTP_CONFIG_GROUP);
+  if (!g_key_file_has_group (kf, MTP_CONFIG_GROUP))
+    return TRUE;
+
+  keys = g_key_file_get_keys (kf, MTP_CONFIG_GROUP, NULL, NULL);
+  for (guint i = 0; keys[i] != NULL; i++)
+    {
+      const OptDesc *opt = find_option (keys[i]);
+
+      if (opt == NULL || opt->type == OPT_HELP)
+        return config_error (error, path, _ ("unknown key '%s'"), keys[i]);
+      if (!opt->in_file)
+        return config_error (error, path, _ ("key '%s' can only be given on the command line"),
+                             keys[i]);
+
+      if (is_repeatable (opt))
+        {
+          g_auto (GStrv) values
+              = g_key_file_get_string_list (kf, MTP_CONFIG_GROUP, keys[i], NULL, &local_error);
+          if (values == NULL)
+            return config_error (error, path, _ ("key '%s': %s"), keys[i], local_error->message);
+          clear_repeatable (config, opt);
+          for (guint j = 0; values[j] != NULL; j++)
+            if (!set_value (config, opt, g_strstrip (values[j]), &local_error))
+              return config_error (error, path, _ ("key '%s': %s"), keys[i], local_error->message);
+        }
+      else
+        {
+          g_autofree char *value
+              = g_key_file_get_string (kf, MTP_CONFIG_GROUP, keys[i], &local_error);
+          if (value == NULL)
+            return config_error (error, path, _ ("key '%s': %s"), keys[i], local_error->message);
+          if (!set_value (config, opt, value, &local_error))
+            return config_error (error, path, _ ("key '%s': %s"), keys[i], local_error->message);
+        }
+    }
+  return TRUE;
+}
+
+gboolean
+mtp_config_validate (const MtpConfig *c, GError **error)
+{
+  gboolean dns = c->redirect_dns || c->redirect_all_dns_traffic;
+
+  if (c->redirect_dns && c->redirect_all_dns_traffic)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+                   _ ("--redirect-dns and --redirect-all-dns-traffic cannot be used together"));
+      return FALSE;
+    }
+  if (c->redirect_inbound_port == c->redirect_outbound_port)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+                   _ ("--redirect-inbound-port and --redirect-outbound-port are both %u; the "
+                      "proxy needs two listeners"),
+                   c->redirect_inbound_port);
+      return FALSE;
+    }
+  if (dns
+      && (c->redirect_dns_port == c->redirect_inbound_port
+          || c->redirect_dns_port == c->redirect_outbound_port))
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+                   _ ("--redirect-dns-port %u is also a TCP redirect port"), c->redirect_dns_port);
+      return FALSE;
+    }
+  if (c->family_only && c->format != MTP_FORMAT_IPTABLES)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+                   _ ("--family only applies to --format iptables"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Command-line parsing: every option goes through a callback that records it,
+ * so that the file (named by --config) can be applied first. */
+typedef struct
+{
+  GPtrArray *names; /* option names, without "--" */
+  GPtrArray *values;
+  gboolean help;
+} Recorded;
+
+static gboolean
+record_option (const char *option_name, const char *value, gpointer data, GError **error)
+{
+  Recorded *rec = data;
+  const char *name = option_name + (g_str_has_prefix (option_name, "--") ? 2 : 1);
+  const OptDesc *opt = find_option (name);
+
+  if (opt != NULL && opt->type == OPT_HELP)
+    {
+      rec->help = TRUE;
+      return TRUE;
+    }
+  g_ptr_array_add (rec->names, g_strdup (name));
+  g_ptr_array_add (rec->values, g_strdup (value != NULL ? value : "true"));
+  return TRUE;
+}
+
+static GOptionContext *
+make_context (MtpCommand command, Recorded *rec)
+{
+  static const char *const summaries[] = {
+    N_ ("Install the transparent-proxy rules, or bring the host back in line with them."),
+    N_ ("Remove every rule and chain of ours, and nothing else."),
+    N_ ("Compare the rules on the host with the desired ones."),
+    N_ ("Print the desired rules without looking at the host's tables."),
+  };
+  g_autofree char *param = g_strdup_printf ("%s", mtp_command_to_string (command));
+  GOptionContext *ctx = g_option_context_new (NULL);
+  GOptionGroup *group = g_option_group_new (param, "", "", rec, NULL);
+  GArray *entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+
+  for (guint i = 0; i < G_N_ELEMENTS (options); i++)
+    {
+      const OptDesc *opt = &options[i];
+      GOptionEntry e = {
+        .long_name = opt->name,
+        .arg = G_OPTION_ARG_CALLBACK,
+        .arg_data = (gpointer)record_option,
+        .description = _ (opt->help),
+        .arg_description = opt->arg ? _ (opt->arg) : NULL,
+      };
+
+      if (!(opt->commands & command))
+        continue;
+      if (opt->type == OPT_BOOL)
+        e.flags = G_OPTION_FLAG_OPTIONAL_ARG;
+      else if (opt->type == OPT_HELP)
+        {
+          e.short_name = 'h';
+          e.flags = G_OPTION_FLAG_NO_ARG;
+        }
+      g_array_append_val (entries, e);
+    }
+  g_option_group_add_entries (group, (const GOptionEntry *)entries->data);
+  g_array_unref (entries);
+  g_option_group_set_translation_domain (group, GETTEXT_PACKAGE);
+  g_option_context_set_main_group (ctx, group);
+  g_option_context_set_help_enabled (ctx, FALSE);
+  g_option_context_set_summary (ctx, _ (summaries[g_bit_nth_lsf (command, -1)]));
+  g_option_context_set_translation_domain (ctx, GETTEXT_PACKAGE);
+  return ctx;
+}
+
+char *
+mtp_config_help (MtpCommand command)
+{
+  Recorded rec = { 0 };
+  g_autoptr (GOptionContext) ctx = make_context (command, &rec);
+
+  return g_option_context_get_help (ctx, TRUE, NULL);
+}
+
+MtpConfig *
+mtp_config_parse (MtpCommand command, int argc, char **argv, GError **error)
+{
+  g_autoptr (MtpConfig) config = mtp_config_new ();
+  g_autoptr (GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GPtrArray) values = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GHashTable) cleared = g_hash_table_new (g_str_hash, g_str_equal);
+  Recorded rec = { names, values, FALSE };
+  g_autoptr (GOptionContext) ctx = make_context (command, &rec);
+  g_autofree char **args = g_new0 (char *, argc + 1);
+  int n_args = argc;
+  const char *config_path = NULL;
+
+  /* GOption rearranges the vector it parses: work on a copy of the pointers. */
+  memcpy (args, argv, sizeof (char *) * argc);
+  if (!g_option_context_parse (ctx, &n_args, &args, error))
+    return NULL;
+  if (rec.help)
+    {
+      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "help");
+      return NULL;
+    }
+  for (int i = 1; i < n_args; i++)
+    {
+      if (strcmp (args[i], "--") == 0)
+        continue;
+      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+                   _ ("unexpected argument '%s' (boolean options take their value as "
+                      "--option=VALUE)"),
+                   args[i]);
+      return NULL;
+    }
+
+  for (guint i = 0; i < names->len; i++)
+    if (strcmp (names->pdata[i], "config") == 0)
+      config_path = values->pdata[i];
+  if (config_path != NULL)
+    {
+      if (!mtp_config_load_file (config, config_path, error))
+        return NULL;
+      g_free (config->config_path);
+      config->config_path = g_strdup (config_path);
+      config->config_path_explicit = TRUE;
+    }
+  else if (g_file_test (config->config_path, G_FILE_TEST_EXISTS))
+    {
+      if (!mtp_config_load_file (config, config->config_path, error))
+        return NULL;
+    }
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const char *name = names->pdata[i];
+      const OptDesc *opt = find_option (name);
+
+      if (strcmp (name, "config") == 0)
+        continue;
+      if (is_repeatable (opt) && !g_hash_table_contains (cleared, name))
+        {
+          clear_repeatable (config, opt);
+          g_hash_table_add (cleared, (gpointer)name);
+        }
+      if (!mtp_config_set (config, name, values->pdata[i], error))
+        return NULL;
+    }
+
+  if (!mtp_config_validate (config, error))
+    return NULL;
+  return g_steal_pointer (&config);
+}

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib/gi18n.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "mtp-error.h"
+#include "mtp-facts.h"
+
+MtpHostFacts *
+mtp_host_facts_new (void)
+{
+  MtpHostFacts *facts = g_new0 (MtpHostFacts, 1);
+
+  facts->nameservers_ipv4 = g_array_new (FALSE, FALSE, sizeof (MtpCidr));
+  facts->nameservers_ipv6 = g_array_new (FALSE, FALSE, sizeof (MtpCidr));
+  facts->loopback = g_strdup ("lo");
+  return facts;
+}
+
+void
+mtp_host_facts_free (MtpHostFacts *facts)
+{
+  if (facts == NULL)
+    return;
+  g_array_unref (facts->nameservers_ipv4);
+  g_array_unref (facts->nameservers_ipv6);
+  g_free (facts->ipv6_reason);
+  g_free (facts->loopback);
+  g_free (facts);
+}
+
+static gboolean
+lookup_uid (guint32 uid, struct passwd **out)
+{
+  errno = 0;
+  *out = getpwuid ((uid_t)uid);
+  return *out != NULL;
+}
+
+gboolean
+mtp_resolve_user (const char *user, guint32 *uid, GError **error)
+{
+  struct passwd *pw = NULL;
+  guint64 number;
+
+  if (user == NULL || *user == '\0')
+    {
+      if (lookup_uid (MTP_DEFAULT_KUMA_DP_UID, &pw)
+          || (pw = getpwnam (MTP_DEFAULT_KUMA_DP_USER)) != NULL)
+        {
+          *uid = pw->pw_uid;
+          return TRUE;
+        }
+      g_set_error (error, MTP_ERROR, MTP_ERROR_NOT_FOUND,
+                   _ ("no proxy user: neither UID %u nor a user named '%s' exists (create it, "
+                      "e.g. with 'useradd -u %u -U %s', or name one with --kuma-dp-user)"),
+                   MTP_DEFAULT_KUMA_DP_UID, MTP_DEFAULT_KUMA_DP_USER, MTP_DEFAULT_KUMA_DP_UID,
+                   MTP_DEFAULT_KUMA_DP_USER);
+      return FALSE;
+    }
+
+  /* As Kuma does: a number is tried as a UID first, then as a name. */
+  if (g_ascii_string_to_unsigned (user, 10, 0, G_MAXUINT32 - 1, &number, NULL)
+      && lookup_uid ((guint32)number, &pw))
+    {
+      *uid = pw->pw_uid;
+      return TRUE;
+    }
+  pw = getpwnam (user);
+  if (pw != NULL)
+    {
+      *uid = pw->pw_uid;
+      return TRUE;
+    }
+  g_set_error (error, MTP_ERROR, MTP_ERROR_NOT_FOUND,
+               _ ("option --kuma-dp-user: no user '%s' (neither a UID nor a user name)"), user);
+  return FALSE;
+}
+
+static void
+add_unique (GArray *list, const MtpCidr *cidr)
+{
+  for (guint i = 0; i < list->len; i++)
+    if (mtp_cidr_equal (&g_array_index (list, MtpCidr, i), cidr))
+      return;
+  g_array_append_val (list, *cidr);
+}
+
+void
+mtp_parse_resolv_conf (const char *text, GArray *ipv4, GArray *ipv6)
+{
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_auto (GStrv) words = g_strsplit_set (lines[i], " \t\r", -1);
+      const char *addr = NULL;
+      guint n = 0;
+      MtpCidr cidr = { 0 };
+
+      /* The first two non-empty words: "nameserver" and the address. */
+      for (guint j = 0; words[j] != NULL && n < 2; j++)
+        {
+          if (*words[j] == '\0')
+            continue;
+          if (n++ == 0 && strcmp (words[j], "nameserver") != 0)
+            break;
+          if (n == 2)
+            addr = words[j];
+        }
+      if (addr == NULL)
+        continue;
+      if (inet_pton (AF_INET, addr, cidr.addr) == 1)
+        {
+          cidr.family = MTP_FAMILY_IPV4;
+          cidr.prefix = 32;
+          add_unique (ipv4, &cidr);
+        }
+      else if (inet_pton (AF_INET6, addr, cidr.addr) == 1)
+        {
+          cidr.family = MTP_FAMILY_IPV6;
+          cidr.prefix = 128;
+          add_unique (ipv6, &cidr);
+        }
+      else
+        g_debug ("resolv.conf: ignoring nameserver '%s'", addr);
+    }
+}
+
+static gboolean
+read_resolv_conf (const MtpConfig *config, MtpHostFacts *facts, GError **error)
+{
+  g_autofree char *text = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!config->redirect_dns)
+    return TRUE;
+  if (!g_file_get_contents (config->resolv_conf, &text, NULL, &local_error))
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("reading '%s': %s"), config->resolv_conf,
+                   local_error->message);
+      return FALSE;
+    }
+  mtp_parse_resolv_conf (text, facts->nameservers_ipv4, facts->nameservers_ipv6);
+  return TRUE;
+}
+
+static gboolean
+file_mentions (const char *path, const char *needle)
+{
+  g_autofree char *text = NULL;
+
+  return g_file_get_contents (path, &text, NULL, NULL) && strstr (text, needle) != NULL;
+}
+
+/* The ip6 nat table is there when in use, built in, or loadable; where the
+ * module list cannot be read (a container), assume it is. */
+static gboolean
+ip6_nat_available (void)
+{
+  struct utsname uts;
+  g_autofree char *dir = NULL;
+  g_autofree char *dep = NULL;
+  g_autofree char *builtin = NULL;
+
+  if (file_mentions ("/proc/net/ip6_tables_names", "nat")
+      || g_file_test ("/sys/module/ip6table_nat", G_FILE_TEST_IS_DIR)
+      || g_file_test ("/sys/module/nft_chain_nat", G_FILE_TEST_IS_DIR))
+    return TRUE;
+  if (uname (&uts) != 0)
+    return TRUE;
+  dir = g_build_filename ("/lib/modules", uts.release, NULL);
+  if (!g_file_test (dir, G_FILE_TEST_IS_DIR))
+    return TRUE;
+  dep = g_build_filename (dir, "modules.dep", NULL);
+  builtin = g_build_filename (dir, "modules.builtin", NULL);
+  return file_mentions (dep, "/ip6table_nat.ko") || file_mentions (dep, "/nft_chain_nat.ko")
+         || file_mentions (builtin, "/ip6table_nat.ko")
+         || file_mentions (builtin, "/nft_chain_nat.ko");
+}
+
+/* "a non-loopback IPv6 address and a working ip6 nat table", as Kuma checks,
+ * without running ip6tables (which would load modules and create tables). */
+static void
+probe_ipv6 (MtpHostFacts *facts)
+{
+  struct ifaddrs *ifa_list = NULL;
+  gboolean have_address = FALSE;
+  g_autofree char *disabled = NULL;
+
+  if (!g_file_get_contents ("/proc/sys/net/ipv6/conf/all/disable_ipv6", &disabled, NULL, NULL))
+    {
+      facts->ipv6_reason = g_strdup (_ ("the kernel has no IPv6 support"));
+      return;
+    }
+  if (g_strstrip (disabled)[0] == '1')
+    {
+      facts->ipv6_reason = g_strdup (_ ("IPv6 is disabled (net.ipv6.conf.all.disable_ipv6 = 1)"));
+      return;
+    }
+
+  if (getifaddrs (&ifa_list) == 0)
+    {
+      for (struct ifaddrs *ifa = ifa_list; ifa != NULL; ifa = ifa->ifa_next)
+        {
+          if (ifa->ifa_addr == NULL)
+            continue;
+          if (ifa->ifa_flags & IFF_LOOPBACK)
+            {
+              g_free (facts->loopback);
+              facts->loopback = g_strdup (ifa->ifa_name);
+              continue;
+            }
+          if (ifa->ifa_addr->sa_family == AF_INET6)
+            have_address = TRUE;
+        }
+      freeifaddrs (ifa_list);
+    }
+  if (!have_address)
+    {
+      facts->ipv6_reason = g_strdup (_ ("no network interface has an IPv6 address"));
+      return;
+    }
+
+  if (ip6_nat_available ())
+    {
+      facts->ipv6_usable = TRUE;
+      return;
+    }
+  facts->ipv6_reason = g_strdup (_ ("the kernel has no IPv6 nat table"));
+}
+
+/* Only root can read the tables; whoever cannot, cannot install either. */
+static gboolean
+nat_has_docker_output (const char *save_program)
+{
+  const char *argv[] = { save_program, "-t", "nat", NULL };
+  g_autofree char *out = NULL;
+  gint status = 0;
+
+  if (geteuid () != 0)
+    return FALSE;
+  if (!g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                     NULL, NULL, &out, NULL, &status, NULL))
+    {
+      g_debug ("cannot run %s: DOCKER_OUTPUT assumed absent", save_program);
+      return FALSE;
+    }
+  return out != NULL
+         && (g_str_has_prefix (out, ":DOCKER_OUTPUT ")
+             || strstr (out, "\n:DOCKER_OUTPUT ") != NULL);
+}
+
+MtpHostFacts *
+mtp_host_facts_gather (const MtpConfig *config, GError **error)
+{
+  g_autoptr (MtpHostFacts) facts = mtp_host_facts_new ();
+
+  if (!mtp_resolve_user (config->kuma_dp_user, &facts->uid, error))
+    return NULL;
+  if (!read_resolv_conf (config, facts, error))
+    return NULL;
+  if (config->ip_family_mode == MTP_IP_FAMILY_MODE_DUALSTACK)
+    probe_ipv6 (facts);
+  if (config->redirect_dns || config->redirect_all_dns_traffic)
+    {
+      facts->docker_output_ipv4 = nat_has_docker_output ("iptables-save");
+      if (facts->ipv6_usable)
+        facts->docker_output_ipv6 = nat_has_docker_output ("ip6tables-save");
+    }
+  g_debug ("facts: uid %u, %u IPv4 and %u IPv6 nameservers, IPv6 %s%s%s", facts->uid,
+           facts->nameservers_ipv4->len, facts->nameservers_ipv6->len,
+           facts->ipv6_usable ? "usable" : "not usable", facts->ipv6_reason ? ": " : "",
+           facts->ipv6_reason ? facts->ipv6_reason : "");
+  return g_steal_pointer (&facts);
+}
