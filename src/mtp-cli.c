@@ -37,7 +37,12 @@ print_usage (FILE *out)
 static void
 print_error (const GError *error)
 {
-  g_printerr ("mesh-tproxy: %s\n", error->message);
+  g_autofree char *message = g_strdup (error->message);
+
+  /* GOption's own messages start with a capital letter; ours do not. */
+  if (error->domain == G_OPTION_ERROR)
+    message[0] = g_ascii_tolower (message[0]);
+  g_printerr ("mesh-tproxy: %s\n", message);
 }
 
 static void
@@ -167,7 +172,11 @@ mtp_cli_run (int argc, char **argv)
       return MTP_EXIT_USAGE;
     }
 
-  g_set_prgname ("mesh-tproxy");
+  /* GOption's usage line is "<prgname> [OPTION…]". */
+  {
+    g_autofree char *prgname = g_strdup_printf ("mesh-tproxy %s", name);
+    g_set_prgname (prgname);
+  }
   config = mtp_config_parse (command, argc - 1, argv + 1, &error);
   if (config == NULL)
     {

@@ -320,11 +320,17 @@ config_error (GError **error, const char *path, const char *format, ...)
 {
   va_list ap;
   g_autofree char *msg = NULL;
+  g_autofree char *raw = NULL;
+  g_autofree char *valid = NULL;
 
   va_start (ap, format);
   msg = g_strdup_vprintf (format, ap);
   va_end (ap);
-  g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG, _ ("config file '%s': %s"), path, msg);
+  /* The path, a key or a value quoted from a bad file need not be UTF-8; a
+   * GError message must be. */
+  raw = g_strdup_printf (_ ("config file '%s': %s"), path, msg);
+  valid = g_utf8_make_valid (raw, -1);
+  g_set_error_literal (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG, valid);
   return FALSE;
 }
 
@@ -438,7 +444,8 @@ record_option (const char *option_name, const char *value, gpointer data, GError
   const char *name = option_name + (g_str_has_prefix (option_name, "--") ? 2 : 1);
   const OptDesc *opt = find_option (name);
 
-  if (opt != NULL && opt->type == OPT_HELP)
+  /* The short form arrives as "-h", which names no entry of the table. */
+  if (strcmp (option_name, "-h") == 0 || (opt != NULL && opt->type == OPT_HELP))
     {
       rec->help = TRUE;
       return TRUE;
@@ -513,11 +520,35 @@ mtp_config_parse (MtpCommand command, int argc, char **argv, GError **error)
   Recorded rec = { names, values, FALSE };
   g_autoptr (GOptionContext) ctx = make_context (command, &rec);
   g_autofree char **args = g_new0 (char *, argc + 1);
+  g_autoptr (GPtrArray) rewritten = g_ptr_array_new_with_free_func (g_free);
   int n_args = argc;
   const char *config_path = NULL;
 
   /* GOption rearranges the vector it parses: work on a copy of the pointers. */
   memcpy (args, argv, sizeof (char *) * argc);
+  /* GOption gives an option with an optional value the next word unless it
+   * starts with '-', so "--redirect-inbound false" would mean false. Kuma's
+   * booleans take a value only after '=': spell bare ones "--NAME=true" so the
+   * next word stays an argument and is refused below. */
+  for (int i = 1; i < argc; i++)
+    {
+      const OptDesc *opt;
+
+      if (strcmp (args[i], "--") == 0)
+        break;
+      if (!g_str_has_prefix (args[i], "--") || strchr (args[i], '=') != NULL)
+        continue;
+      opt = find_option (args[i] + 2);
+      if (opt == NULL || !(opt->commands & command))
+        continue;
+      if (opt->type == OPT_BOOL)
+        {
+          args[i] = g_strconcat (args[i], "=true", NULL);
+          g_ptr_array_add (rewritten, args[i]);
+        }
+      else if (opt->type != OPT_HELP)
+        i++; /* its value, whatever it looks like */
+    }
   if (!g_option_context_parse (ctx, &n_args, &args, error))
     return NULL;
   if (rec.help)

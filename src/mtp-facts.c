@@ -81,7 +81,8 @@ mtp_resolve_user (const char *user, guint32 *uid, GError **error)
       return TRUE;
     }
   g_set_error (error, MTP_ERROR, MTP_ERROR_NOT_FOUND,
-               _ ("option --kuma-dp-user: no user '%s' (neither a UID nor a user name)"), user);
+               _ ("proxy user '%s' does not exist (--kuma-dp-user: neither a UID nor a user name)"),
+               user);
   return FALSE;
 }
 
