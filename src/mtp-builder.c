@@ -26,10 +26,58 @@ typedef struct
   gboolean dns;        /* DNS is redirected for this family */
 } Build;
 
+/* Every kind of rule, in the order the builder adds them to any one chain:
+ * the rank of a kind orders its rules' firewalld priorities. A kind is the
+ * comment text, or its start up to the first '/' for "vnet/IFACE/…". */
+static const char *const kinds[] = {
+  "dns/zone-upstream-reply",
+  "dns/zone-proxy-query",
+  "dns/zone-proxy-answer",
+  "dns/zone-app-query",
+  "dns/zone-local-resolver",
+  "mangle/drop-invalid",
+  "log/",
+  "vnet/",
+  "prerouting/inbound",
+  "output/exclude-ports-for-uids",
+  "output/exclude-ip",
+  "output/dns-proxy-bypass",
+  "output/dns-redirect",
+  "output/dns-tcp-return",
+  "output/outbound",
+  "inbound/disabled",
+  "inbound/exclude-ip",
+  "inbound/exclude-port",
+  "inbound/redirect",
+  "outbound/exclude-port",
+  "outbound/passthrough",
+  "outbound/hairpin",
+  "outbound/app-loopback",
+  "outbound/proxy",
+  "outbound/localhost",
+  "outbound/redirect",
+  "inbound/to-proxy",
+  "outbound/to-proxy",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (kinds) <= MTP_RANKS_MAX);
+
+static guint
+rank_of (const char *comment)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (kinds); i++)
+    if (g_str_has_suffix (kinds[i], "/") ? g_str_has_prefix (comment, kinds[i])
+                                         : strcmp (comment, kinds[i]) == 0)
+      return i;
+  g_assert_not_reached ();
+}
+
 static MtpRule *
 rule (Build *b, MtpTable table, const char *chain, MtpPosition position, const char *comment)
 {
   MtpRule *r = mtp_rule_new (b->family, table, chain, position);
+
+  r->rank = rank_of (comment);
 
   if (!b->config->disable_comments)
     mtp_rule_set_comment (r, comment);

@@ -7,6 +7,7 @@
 
 #include "mtp-builder.h"
 #include "mtp-cli.h"
+#include "mtp-engine.h"
 #include "mtp-error.h"
 #include "mtp-render.h"
 
@@ -103,40 +104,71 @@ desired_ruleset (const MtpConfig *config, GError **error)
   return mtp_build_ruleset (config, facts);
 }
 
-static gboolean
-run_command (MtpCommand command, const MtpConfig *config, GError **error)
+static void
+print_report (const MtpConfig *config, const MtpReport *report, const GError *error)
 {
-  g_autoptr (MtpRuleset) ruleset = NULL;
-  g_autofree char *text = NULL;
-
-  switch (command)
+  if (config->json)
     {
-      case MTP_COMMAND_SHOW:
-      case MTP_COMMAND_INSTALL:
-        if (command == MTP_COMMAND_INSTALL && !config->dry_run)
-          {
-            g_set_error (error, MTP_ERROR, MTP_ERROR_NOT_SUPPORTED,
-                         _ ("applying rules to the host is not supported yet; "
-                            "'install --dry-run' prints them"));
-            return FALSE;
-          }
-        ruleset = desired_ruleset (config, error);
-        if (ruleset == NULL)
-          return FALSE;
-        if (config->format != MTP_FORMAT_JSON)
-          print_notices (ruleset);
-        text = render (config, ruleset);
-        fputs (text, stdout);
-        return fflush (stdout) == 0;
-      case MTP_COMMAND_UNINSTALL:
-      case MTP_COMMAND_STATUS:
-        g_set_error (error, MTP_ERROR, MTP_ERROR_NOT_SUPPORTED,
-                     _ ("'%s' is not supported yet: no backend can read the host's rules yet"),
-                     mtp_command_to_string (command));
-        return FALSE;
-      default:
-        g_assert_not_reached ();
+      g_autofree char *json = mtp_report_to_json (report, error);
+      fputs (json, stdout);
+      return;
     }
+  for (guint i = 0; i < report->notices->len; i++)
+    g_printerr ("mesh-tproxy: %s\n", (const char *)report->notices->pdata[i]);
+  for (guint i = 0; i < report->warnings->len; i++)
+    g_printerr (_ ("mesh-tproxy: warning: %s\n"), (const char *)report->warnings->pdata[i]);
+  if (error == NULL)
+    {
+      g_autofree char *text = mtp_report_to_text (report);
+      fputs (text, stdout);
+    }
+}
+
+static MtpExitCode
+run_command (MtpCommand command, const MtpConfig *config)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MtpRuleset) ruleset = NULL;
+  g_autoptr (MtpReport) report = mtp_report_new (command);
+  g_autofree char *text = NULL;
+  gboolean ok;
+
+  ruleset = desired_ruleset (config, &error);
+  if (ruleset == NULL && command != MTP_COMMAND_UNINSTALL)
+    {
+      print_error (error);
+      return mtp_error_to_exit_code (error);
+    }
+  /* uninstall only uses the configured set to recognise rules of ours that
+   * carry no comment; without it, comments and chain names still tell. */
+  if (ruleset == NULL)
+    {
+      g_debug ("uninstall without the configured rule set: %s", error->message);
+      g_clear_error (&error);
+    }
+
+  if (command == MTP_COMMAND_SHOW || (command == MTP_COMMAND_INSTALL && config->dry_run))
+    {
+      if (config->format != MTP_FORMAT_JSON)
+        print_notices (ruleset);
+      text = render (config, ruleset);
+      fputs (text, stdout);
+      return fflush (stdout) == 0 ? MTP_EXIT_OK : MTP_EXIT_FAILURE;
+    }
+
+  ok = mtp_engine_run (command, config, ruleset, report, &error);
+  print_report (config, report, ok ? NULL : error);
+  if (!ok)
+    {
+      if (!config->json)
+        print_error (error);
+      return mtp_error_to_exit_code (error);
+    }
+  if (command == MTP_COMMAND_STATUS)
+    return report->status == MTP_STATUS_IN_SYNC         ? MTP_EXIT_OK
+           : report->status == MTP_STATUS_NOT_INSTALLED ? MTP_EXIT_NOT_INSTALLED
+                                                        : MTP_EXIT_DRIFTED;
+  return MTP_EXIT_OK;
 }
 
 int
@@ -194,10 +226,5 @@ mtp_cli_run (int argc, char **argv)
   if (config->verbose)
     g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
 
-  if (!run_command (command, config, &error))
-    {
-      print_error (error);
-      return mtp_error_to_exit_code (error);
-    }
-  return MTP_EXIT_OK;
+  return run_command (command, config);
 }

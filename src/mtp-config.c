@@ -90,8 +90,25 @@ static const OptDesc options[] = {
     N_ ("Do not add comments to the rules") },
   { "resolv-conf", OPT_STRING, OFF (resolv_conf), RULES, TRUE, N_ ("PATH"),
     N_ ("Where to read the nameservers from (default: /etc/resolv.conf)") },
-  { "store-firewalld", OPT_BOOL, OFF (store_firewalld), MTP_COMMAND_INSTALL | MTP_COMMAND_STATUS,
-    TRUE, N_ ("BOOL"), N_ ("Make the rules permanent in firewalld's direct configuration") },
+  { "store-firewalld", OPT_BOOL, OFF (store_firewalld),
+    MTP_COMMAND_INSTALL | MTP_COMMAND_UNINSTALL | MTP_COMMAND_STATUS, TRUE, N_ ("BOOL"),
+    N_ ("Make the rules permanent in firewalld's direct configuration") },
+  { "firewalld-config-dir", OPT_STRING, OFF (firewalld_config_dir), ALL & ~MTP_COMMAND_SHOW, TRUE,
+    N_ ("DIR"),
+    N_ ("firewalld's configuration directory, for direct.xml while firewalld is not running "
+        "(default: /etc/firewalld)") },
+  { "allow-firewalld-flush", OPT_BOOL, OFF (allow_firewalld_flush), MTP_COMMAND_INSTALL, TRUE,
+    N_ ("BOOL"),
+    N_ ("Install even though firewalld 2.x will then flush every iptables table on each "
+        "reload, including other programs' rules") },
+  { "allow-strict-forward-ports", OPT_BOOL, OFF (allow_strict_forward_ports), MTP_COMMAND_INSTALL,
+    TRUE, N_ ("BOOL"),
+    N_ ("Install even though firewalld's StrictForwardPorts=yes rejects redirected "
+        "connections") },
+  { "check", OPT_BOOL, OFF (check), ALL & ~MTP_COMMAND_SHOW & ~MTP_COMMAND_STATUS, FALSE,
+    N_ ("BOOL"), N_ ("Say what would change, change nothing (exit 0 either way)") },
+  { "json", OPT_BOOL, OFF (json), ALL & ~MTP_COMMAND_SHOW, FALSE, N_ ("BOOL"),
+    N_ ("Print the result as one JSON object") },
   { "dry-run", OPT_BOOL, OFF (dry_run), MTP_COMMAND_INSTALL | MTP_COMMAND_UNINSTALL, FALSE,
     N_ ("BOOL"), N_ ("Print what would be done and change nothing") },
   { "format", OPT_FORMAT, OFF (format), MTP_COMMAND_SHOW, FALSE, N_ ("FORMAT"),
@@ -148,6 +165,7 @@ mtp_config_new (void)
   c->ip_family_mode = MTP_IP_FAMILY_MODE_DUALSTACK;
   c->resolv_conf = g_strdup (MTP_DEFAULT_RESOLV_CONF);
   c->config_path = g_strdup (MTP_DEFAULT_CONFIG);
+  c->firewalld_config_dir = g_strdup (MTP_DEFAULT_FIREWALLD_DIR);
   c->format = MTP_FORMAT_IPTABLES;
   return c;
 }
@@ -166,6 +184,7 @@ mtp_config_free (MtpConfig *c)
   g_ptr_array_unref (c->vnets);
   g_free (c->resolv_conf);
   g_free (c->config_path);
+  g_free (c->firewalld_config_dir);
   g_free (c);
 }
 

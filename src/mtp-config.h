@@ -10,6 +10,7 @@ G_BEGIN_DECLS
 #define MTP_DEFAULT_DNS_PORT      15053
 #define MTP_DEFAULT_RESOLV_CONF   "/etc/resolv.conf"
 #define MTP_CONFIG_GROUP          "mesh-tproxy"
+#define MTP_DEFAULT_FIREWALLD_DIR "/etc/firewalld"
 
 typedef enum
 {
@@ -61,11 +62,16 @@ typedef struct
   gboolean disable_comments;
   char *resolv_conf;
   gboolean store_firewalld;
+  char *firewalld_config_dir;
+  gboolean allow_firewalld_flush;
+  gboolean allow_strict_forward_ports;
 
   /* Not from the config file. */
   char *config_path;
   gboolean config_path_explicit;
   gboolean dry_run;
+  gboolean check;
+  gboolean json;
   gboolean verbose;
   MtpFormat format;
   gboolean family_only;

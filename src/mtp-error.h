@@ -27,6 +27,8 @@ typedef enum
   MTP_EXIT_USAGE = 2,   /* bad command line, option value or config file */
   MTP_EXIT_NOT_SUPPORTED = 3,
   MTP_EXIT_PERMISSION = 4,
+  MTP_EXIT_NOT_INSTALLED = 5, /* status: none of our rules are there */
+  MTP_EXIT_DRIFTED = 6,       /* status: some are, but not exactly the desired set */
 } MtpExitCode;
 
 GQuark mtp_error_quark (void);

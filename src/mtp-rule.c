@@ -306,53 +306,39 @@ mtp_ruleset_has_family (const MtpRuleset *ruleset, MtpFamily family)
   return FALSE;
 }
 
-static gboolean
-same_chain (const MtpRule *a, const MtpRule *b)
-{
-  return a->family == b->family && a->table == b->table && strcmp (a->chain, b->chain) == 0;
-}
-
 /* Inside a chain firewalld orders direct rules by priority alone, so every rule
- * of a chain gets its own: the inserted ones -n..-1 (ahead of the default
- * priority 0 that other tools' direct rules mostly use), the appended ones
- * 0, 1, ... Numbering per chain keeps a change in one chain from renumbering
- * the others. */
+ * of a chain gets its own, in chain order: the inserted ones below zero
+ * (ahead of the default priority 0 that other tools' direct rules mostly use),
+ * the appended ones from zero. A priority is the rule's kind times
+ * MTP_PRIORITY_STEP plus its index among the rules of that kind in the
+ * chain: one more excluded port renumbers nothing but excluded ports. */
 void
 mtp_ruleset_finalize (MtpRuleset *ruleset)
 {
-  GPtrArray *rules = ruleset->rules;
-  g_autofree gboolean *done = g_new0 (gboolean, rules->len);
+  g_autoptr (GHashTable) counters = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 
-  for (guint i = 0; i < rules->len; i++)
+  for (guint i = 0; i < ruleset->rules->len; i++)
     {
-      MtpRule *first = rules->pdata[i];
-      guint n_inserted = 0, inserted = 0, appended = 0;
+      MtpRule *r = ruleset->rules->pdata[i];
+      char *chain_key = g_strdup_printf ("%d %d %s -", r->family, r->table, r->chain);
+      char *kind_key
+          = g_strdup_printf ("%d %d %s %d %u", r->family, r->table, r->chain, r->position, r->rank);
+      guint n_kind = GPOINTER_TO_UINT (g_hash_table_lookup (counters, kind_key));
 
-      if (done[i])
-        continue;
-      for (guint j = i; j < rules->len; j++)
+      g_assert (r->rank < MTP_RANKS_MAX && n_kind < MTP_PRIORITY_STEP);
+      if (r->position == MTP_POSITION_INSERT)
         {
-          MtpRule *r = rules->pdata[j];
-          if (!done[j] && same_chain (first, r) && r->position == MTP_POSITION_INSERT)
-            n_inserted++;
+          guint n_inserted = GPOINTER_TO_UINT (g_hash_table_lookup (counters, chain_key));
+          r->insert_index = n_inserted + 1;
+          r->priority = ((gint32)r->rank - MTP_RANKS_MAX) * MTP_PRIORITY_STEP + (gint32)n_kind;
+          g_hash_table_insert (counters, chain_key, GUINT_TO_POINTER (n_inserted + 1));
         }
-      for (guint j = i; j < rules->len; j++)
+      else
         {
-          MtpRule *r = rules->pdata[j];
-          if (done[j] || !same_chain (first, r))
-            continue;
-          done[j] = TRUE;
-          if (r->position == MTP_POSITION_INSERT)
-            {
-              r->insert_index = inserted + 1;
-              r->priority = (gint32)inserted - (gint32)n_inserted;
-              inserted++;
-            }
-          else
-            {
-              r->insert_index = 0;
-              r->priority = (gint32)appended++;
-            }
+          r->insert_index = 0;
+          r->priority = (gint32)r->rank * MTP_PRIORITY_STEP + (gint32)n_kind;
+          g_free (chain_key);
         }
+      g_hash_table_insert (counters, kind_key, GUINT_TO_POINTER (n_kind + 1));
     }
 }

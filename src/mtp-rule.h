@@ -67,6 +67,11 @@ typedef struct
 
 #define MTP_MULTIPORT_MAX 15
 
+/* Priorities: kind * MTP_PRIORITY_STEP + n-th rule of that kind in the chain;
+ * inserted rules below zero. At most MTP_PRIORITY_STEP rules of one kind. */
+#define MTP_RANKS_MAX     64
+#define MTP_PRIORITY_STEP 100000
+
 typedef enum
 {
   MTP_TARGET_RETURN,
@@ -96,6 +101,10 @@ typedef struct
   char *comment;   /* without the prefix; NULL when comments are disabled */
   GArray *matches; /* of MtpMatch, in order */
   MtpTarget target;
+  /* The rule's kind (its place in the builder's fixed order of kinds); the
+   * firewalld priority is derived from it, so that adding a rule of one kind
+   * leaves the priorities of the other kinds alone. */
+  guint rank;
   /* Assigned by mtp_ruleset_finalize(): order inside the chain for firewalld
    * (lower first, distinct per chain) and the 1-based -I index for inserts. */
   gint32 priority;

@@ -17,6 +17,9 @@ LC_ALL=C
 LANG=C
 export LC_ALL LANG
 unset G_MESSAGES_DEBUG
+# Never the host's firewalld: a system bus that does not exist.
+DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/mtp-test-bus
+export DBUS_SYSTEM_BUS_ADDRESS
 
 tmp=$(mktemp -d) || { echo "Bail out! mktemp -d failed"; exit 1; }
 trap 'rm -rf "$tmp"' EXIT
@@ -201,11 +204,16 @@ exited 0 && out_has "Usage:" && out_has "install" && out_has "show"
 report $? "--help prints the usage with the commands"
 
 # --- what is not there yet ------------------------------------------------------
+# (no firewalld: DBUS_SYSTEM_BUS_ADDRESS points nowhere, see the top)
 
 fails "install without --dry-run: not supported yet" 3 "not supported yet" "" -- \
   install --kuma-dp-user 0
-fails "uninstall: not supported yet" 3 "not supported yet" "" -- uninstall
-fails "status: not supported yet" 3 "not supported yet" "" -- status --kuma-dp-user 0
+fails "status without firewalld: not supported yet" 3 "not supported yet" "" -- \
+  status --kuma-dp-user 0
+mkdir -p "$tmp/fw"
+run uninstall --firewalld-config-dir "$tmp/fw"
+exited 0 && out_has "in sync" && [ ! -e "$tmp/fw/direct.xml" ]
+report $? "uninstall without firewalld and without direct.xml: nothing to do"
 
 # --- output ---------------------------------------------------------------------
 

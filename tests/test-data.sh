@@ -8,8 +8,8 @@ bin=${MESH_TPROXY:-$top/build/src/mesh-tproxy}
 sample="$top/data/mesh-tproxy.conf"
 echo "1..2"
 
-cli_only="config dry-run format family verbose help"
-options=$(for c in install status show; do "$bin" $c --help; done |
+cli_only="config dry-run check json format family verbose help"
+options=$(for c in install uninstall status show; do "$bin" $c --help; done |
   sed -n 's/^ *--\([a-z0-9-]*\).*/\1/p' | sort -u)
 keys=$(sed -n 's/^# \([a-z0-9-]*\)=.*/\1/p' "$sample" | sort -u)
 expected=$(for o in $options; do

@@ -60,8 +60,9 @@ sandbox_firewalld_state() {
 }
 
 sandbox_firewalld_start() {
-  sb firewalld --nofork --nopid --system-config "$SB_DIR/etc" --log-target console \
-    >> "$SB_DIR/firewalld.log" 2>&1 &
+  # Not through sb(): $! must be firewalld itself (ip netns exec execs it).
+  ip netns exec "$SB_NS" firewalld --nofork --nopid --system-config "$SB_DIR/etc" \
+    --log-target console >> "$SB_DIR/firewalld.log" 2>&1 &
   SB_FW_PID=$!
   i=0
   while [ "$(sandbox_firewalld_state)" != RUNNING ]; do
@@ -80,6 +81,9 @@ sandbox_firewalld_stop() {
   kill "$SB_FW_PID" 2>/dev/null || true
   wait "$SB_FW_PID" 2>/dev/null || true
   SB_FW_PID=
+  # Until the bus has seen the name go, firewalld still looks alive.
+  i=0
+  while [ -n "$(sandbox_firewalld_state)" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
 }
 
 sandbox_peer_start() {

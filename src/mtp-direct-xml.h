@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "mtp-direct.h"
+
+G_BEGIN_DECLS
+
+/* The permanent store while firewalld is not running: <config dir>/direct.xml,
+ * read and written with libxml2 the way firewalld reads it. Entries that are
+ * not ours are kept exactly (their elements, text and the comments between
+ * them are not rewritten); ours are replaced. "Exactly" is as libxml2 writes
+ * a parsed element back, which is byte for byte what firewalld and most
+ * hands write; a file that uses other forms gets attribute values in double
+ * quotes, single spaces between attributes, <x/> for an empty element, only
+ * <, > and & escaped in text, and a new XML declaration (always UTF-8). */
+
+typedef struct _MtpDirectXml MtpDirectXml;
+
+/* Loads <dir>/direct.xml. A missing file is an empty configuration; a
+ * missing directory is MTP_ERROR_NOT_FOUND. A file that firewalld would not
+ * accept is an error (MTP_ERROR_INVALID_CONFIG, "'<path>': line N: <what>"):
+ * not well-formed XML, a root other than <direct>, an unknown element or
+ * attribute, a missing attribute, a priority that is not an integer (as
+ * Python's int() reads it) or not an int32, args that do not split like
+ * shlex, an ipv or table firewalld rejects. libxml2 runs without network
+ * access, DTD loading or entity expansion, and prints nothing; a document
+ * with a <!DOCTYPE> and files over 16 MiB are refused. A symbolic link is
+ * followed for reading (but not replaced by mtp_direct_xml_save). */
+MtpDirectXml *mtp_direct_xml_load (const char *dir, GError **error);
+void mtp_direct_xml_free (MtpDirectXml *xml);
+
+/* Everything in the file, as firewalld reads it: in document order, equal
+ * entries after the first and rules or passthroughs without any text
+ * left out. Follows mtp_direct_xml_set_ours. */
+const MtpDirect *mtp_direct_xml_get (MtpDirectXml *xml);
+
+/* Replaces our entries with desired's chains and rules, in memory. Ours are
+ * the chains and rules mtp_direct_chain_name_is_ours/mtp_direct_rule_is_ours
+ * claim, and any equal to one of desired's (the same entry to firewalld).
+ * When they already are desired's, in the same order, nothing changes;
+ * otherwise they are removed (with the blank text before each) and desired's
+ * written one a line, chains after the last <chain>, rules after the last
+ * <rule>. desired holds no passthroughs, only ipv4/ipv6 and iptables tables,
+ * rules with args, and text XML can carry (no newline in args). */
+/* known (may be NULL): further entries to treat as ours, e.g. the configured
+ * rule set on uninstall, whose rules need not be recognisable by themselves. */
+void mtp_direct_xml_set_ours (MtpDirectXml *xml, const MtpDirect *desired, const MtpDirect *known);
+
+/* Writes the file: a temporary file created exclusively in the same directory,
+ * mode 0644, fsync; the previous file copied to direct.xml.old (as firewalld
+ * does, but through a temporary file too); rename over direct.xml, fsync of
+ * the directory. Refuses to replace a symbolic link. A failure leaves
+ * direct.xml as it was and no temporary file. */
+gboolean mtp_direct_xml_save (MtpDirectXml *xml, GError **error);
+
+/* The serialised document (what save would write). */
+char *mtp_direct_xml_to_string (MtpDirectXml *xml);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtpDirectXml, mtp_direct_xml_free)
+
+G_END_DECLS

@@ -1,0 +1,765 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mtp-direct-xml.h"
+#include "mtp-engine.h"
+#include "mtp-error.h"
+#include "mtp-firewalld.h"
+#include "mtp-json.h"
+#include "mtp-kernel.h"
+
+#define WAIT_FOR_RUNNING_MS 10000
+
+static void
+store_report_free (gpointer data)
+{
+  MtpStoreReport *s = data;
+
+  g_free (s->id);
+  g_free (s->location);
+  mtp_direct_plan_free (s->plan);
+  g_free (s);
+}
+
+MtpReport *
+mtp_report_new (MtpCommand command)
+{
+  MtpReport *r = g_new0 (MtpReport, 1);
+
+  r->command = command;
+  r->stores = g_ptr_array_new_with_free_func (store_report_free);
+  r->notices = g_ptr_array_new_with_free_func (g_free);
+  r->warnings = g_ptr_array_new_with_free_func (g_free);
+  return r;
+}
+
+void
+mtp_report_free (MtpReport *r)
+{
+  if (r == NULL)
+    return;
+  g_ptr_array_unref (r->stores);
+  g_ptr_array_unref (r->notices);
+  g_ptr_array_unref (r->warnings);
+  g_free (r->backend);
+  g_free (r->firewalld_version);
+  g_free (r->firewalld_backend);
+  g_free (r);
+}
+
+static void warn (MtpReport *r, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+warn (MtpReport *r, const char *format, ...)
+{
+  va_list ap;
+
+  va_start (ap, format);
+  g_ptr_array_add (r->warnings, g_strdup_vprintf (format, ap));
+  va_end (ap);
+}
+
+static void notice (MtpReport *r, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+static void
+notice (MtpReport *r, const char *format, ...)
+{
+  va_list ap;
+
+  va_start (ap, format);
+  g_ptr_array_add (r->notices, g_strdup_vprintf (format, ap));
+  va_end (ap);
+}
+
+static guint
+n_entries (const MtpDirect *d)
+{
+  return d->chains->len + d->rules->len;
+}
+
+static MtpStoreReport *
+add_store (MtpReport *r, const char *id, const char *location, const MtpDirect *desired,
+           const MtpDirect *ours)
+{
+  MtpStoreReport *s = g_new0 (MtpStoreReport, 1);
+
+  s->id = g_strdup (id);
+  s->location = g_strdup (location);
+  s->plan = mtp_direct_plan_new (desired, ours);
+  s->n_ours = n_entries (ours);
+  g_ptr_array_add (r->stores, s);
+  return s;
+}
+
+/* The desired rules in firewalld's form, without IPv6 where firewalld would
+ * reject every redirected IPv6 connection. */
+static MtpDirect *
+desired_for_firewalld (const MtpRuleset *desired, const MtpFirewalldInfo *info, MtpReport *r)
+{
+  MtpDirect *d = mtp_direct_from_ruleset (desired);
+  /* firewalld 2.3+ accepts DNATed connections first in its nftables
+   * filter_OUTPUT; its iptables backend and older versions do not (seen on
+   * 1.3.3 with both backends). An unknown version (offline, without
+   * firewall-offline-cmd) counts as affected. */
+  gboolean rejects_ipv6 = info != NULL && info->rfc3964_ipv4
+                          && (g_strcmp0 (info->backend, "nftables") != 0 || info->major <= 1
+                              || (info->major == 2 && info->minor < 3));
+  guint removed = 0;
+
+  if (!rejects_ipv6)
+    return d;
+  for (guint i = d->rules->len; i > 0; i--)
+    if (strcmp (((MtpDirectRule *)d->rules->pdata[i - 1])->ipv, "ipv6") == 0)
+      {
+        g_ptr_array_remove_index (d->rules, i - 1);
+        removed++;
+      }
+  for (guint i = d->chains->len; i > 0; i--)
+    if (strcmp (((MtpDirectChain *)d->chains->pdata[i - 1])->ipv, "ipv6") == 0)
+      g_ptr_array_remove_index (d->chains, i - 1);
+  if (removed > 0)
+    warn (r,
+          _ ("IPv6 rules are not installed: firewalld %s (%s backend) with "
+             "RFC3964_IPv4=yes rejects every redirected outgoing IPv6 connection (its OUTPUT "
+             "filter rejects the rewritten destination ::1, which lies in ::/96); set "
+             "RFC3964_IPv4=no in firewalld.conf and reload to get IPv6 redirection, or use "
+             "--ip-family-mode ipv4 to silence this"),
+          info->version, info->backend);
+  return d;
+}
+
+static MtpFirewalldInfo *
+wait_for_running (MtpFirewalld *fw, GError **error)
+{
+  g_autoptr (MtpFirewalldInfo) info = NULL;
+
+  for (guint waited = 0;; waited += 100)
+    {
+      info = mtp_firewalld_get_info (fw, error);
+      if (info == NULL)
+        return NULL;
+      if (strcmp (info->state, "RUNNING") == 0)
+        return g_steal_pointer (&info);
+      if (strcmp (info->state, "FAILED") == 0)
+        {
+          g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                       _ ("firewalld is in state FAILED: it could not load its configuration and "
+                          "runs a fallback; fix it first (firewall-cmd --check-config, its log)"));
+          return NULL;
+        }
+      if (waited >= WAIT_FOR_RUNNING_MS)
+        {
+          g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                       _ ("firewalld stayed in state %s for %u seconds"), info->state,
+                       WAIT_FOR_RUNNING_MS / 1000);
+          return NULL;
+        }
+      g_clear_pointer (&info, mtp_firewalld_info_free);
+      g_usleep (100 * 1000);
+    }
+}
+
+/* Built-in chain names as firewalld's iptables backend spells them. */
+static char *
+base_chain (const char *chain)
+{
+  if (g_str_has_suffix (chain, "_direct"))
+    return g_strndup (chain, strlen (chain) - strlen ("_direct"));
+  return g_strdup (chain);
+}
+
+static void
+count_rules (GHashTable *counts, const GPtrArray *rules)
+{
+  for (guint i = 0; i < rules->len; i++)
+    {
+      const MtpDirectRule *r = rules->pdata[i];
+      g_autofree char *chain = base_chain (r->chain);
+      char *key = g_strdup_printf ("%s %s %s", r->ipv, r->table, chain);
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, key));
+      g_hash_table_insert (counts, key, GUINT_TO_POINTER (n + 1));
+    }
+}
+
+static gboolean
+has_chain (const GPtrArray *chains, const MtpDirectChain *c)
+{
+  for (guint i = 0; i < chains->len; i++)
+    if (mtp_direct_chain_equal (chains->pdata[i], c))
+      return TRUE;
+  return FALSE;
+}
+
+/* Our rules and chains in the kernel tables, both families. */
+static MtpDirect *
+kernel_ours (GError **error)
+{
+  g_autoptr (MtpDirect) ours = mtp_direct_new ();
+  static const MtpFamily families[] = { MTP_FAMILY_IPV4, MTP_FAMILY_IPV6 };
+
+  for (guint f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      g_autoptr (MtpDirect) all = mtp_kernel_read (families[f], error);
+      g_autoptr (MtpDirect) mine = NULL;
+
+      if (all == NULL)
+        return NULL;
+      mtp_direct_split (all, NULL, &mine, NULL);
+      for (guint i = 0; i < mine->chains->len; i++)
+        g_ptr_array_add (ours->chains, mtp_direct_chain_copy (mine->chains->pdata[i]));
+      for (guint i = 0; i < mine->rules->len; i++)
+        g_ptr_array_add (ours->rules, mtp_direct_rule_copy (mine->rules->pdata[i]));
+    }
+  return g_steal_pointer (&ours);
+}
+
+/* Whether the kernel holds rules or chains of ours that firewalld does not
+ * track: what Kuma's own installer (or an iptables run) left behind. */
+static gboolean
+has_untracked (const MtpDirect *kernel, const MtpDirect *tracked)
+{
+  g_autoptr (GHashTable) kc = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) tc = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  for (guint i = 0; i < kernel->chains->len; i++)
+    if (!has_chain (tracked->chains, kernel->chains->pdata[i]))
+      return TRUE;
+  count_rules (kc, kernel->rules);
+  count_rules (tc, tracked->rules);
+  g_hash_table_iter_init (&iter, kc);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    if (GPOINTER_TO_UINT (value) > GPOINTER_TO_UINT (g_hash_table_lookup (tc, key)))
+      return TRUE;
+  return FALSE;
+}
+
+/* Clears untracked leftovers through firewalld's passthrough (so that
+ * firewalld's iptables lock and binaries are used): first everything firewalld
+ * tracks of ours, then the kernel's remaining rules of ours, then our chains. */
+static gboolean
+clear_leftovers (MtpFirewalld *fw, MtpDirect *runtime_ours, MtpReport *r, GError **error)
+{
+  g_autoptr (MtpDirect) empty = mtp_direct_new ();
+  g_autoptr (MtpDirectPlan) remove_tracked = mtp_direct_plan_new (empty, runtime_ours);
+  g_autoptr (MtpDirect) kernel = NULL;
+  guint n_rules = 0;
+
+  if (!mtp_firewalld_apply_runtime (fw, remove_tracked, error))
+    return FALSE;
+  kernel = kernel_ours (error);
+  if (kernel == NULL)
+    return FALSE;
+  for (guint i = 0; i < kernel->rules->len; i++)
+    {
+      const MtpDirectRule *rule = kernel->rules->pdata[i];
+      g_autoptr (GPtrArray) args = g_ptr_array_new ();
+
+      /* Rules inside our chains go with the flush below. */
+      if (mtp_direct_chain_name_is_ours (rule->chain))
+        continue;
+      g_ptr_array_add (args, "-t");
+      g_ptr_array_add (args, rule->table);
+      g_ptr_array_add (args, "-D");
+      g_ptr_array_add (args, rule->chain);
+      for (guint j = 0; rule->args[j] != NULL; j++)
+        g_ptr_array_add (args, rule->args[j]);
+      g_ptr_array_add (args, NULL);
+      if (!mtp_firewalld_passthrough (fw, rule->ipv, (const char *const *)args->pdata, error))
+        return FALSE;
+      n_rules++;
+    }
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < kernel->chains->len; i++)
+      {
+        const MtpDirectChain *c = kernel->chains->pdata[i];
+        const char *args[] = { "-t", c->table, pass == 0 ? "-F" : "-X", c->chain, NULL };
+        if (!mtp_firewalld_passthrough (fw, c->ipv, args, error))
+          return FALSE;
+      }
+  notice (r,
+          _ ("removed %u rules and %u chains of an earlier installation that firewalld did not "
+             "track"),
+          n_rules, kernel->chains->len);
+  g_ptr_array_set_size (runtime_ours->chains, 0);
+  g_ptr_array_set_size (runtime_ours->rules, 0);
+  return TRUE;
+}
+
+/* firewalld 2.x flushes every iptables table on its first tracked direct
+ * call and every reload after it: other programs' rules would go. */
+static gboolean
+check_flush (const MtpConfig *config, const MtpFirewalldInfo *info, const MtpDirect *runtime,
+             const MtpDirect *permanent, MtpReport *r, GError **error)
+{
+  g_autoptr (GString) examples = g_string_new (NULL);
+  guint n_foreign = 0;
+  static const MtpFamily families[] = { MTP_FAMILY_IPV4, MTP_FAMILY_IPV6 };
+
+  if (info->major < 2 || g_strcmp0 (info->backend, "nftables") != 0
+      || !mtp_direct_is_empty (runtime) || (permanent != NULL && !mtp_direct_is_empty (permanent)))
+    return TRUE;
+  for (guint f = 0; f < G_N_ELEMENTS (families); f++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      g_autoptr (MtpDirect) all = mtp_kernel_read (families[f], &local_error);
+      g_autoptr (MtpDirect) foreign = NULL;
+
+      if (all == NULL)
+        {
+          g_debug ("%s", local_error->message);
+          continue;
+        }
+      mtp_direct_split (all, NULL, NULL, &foreign);
+      n_foreign += n_entries (foreign);
+      for (guint i = 0; i < foreign->rules->len && examples->len < 200; i++)
+        {
+          const MtpDirectRule *rule = foreign->rules->pdata[i];
+          g_string_append_printf (examples, "%s%s %s %s", examples->len ? ", " : "", rule->ipv,
+                                  rule->table, rule->chain);
+        }
+    }
+  if (n_foreign == 0)
+    return TRUE;
+  if (config->allow_firewalld_flush)
+    {
+      warn (r,
+            _ ("firewalld %s will flush every iptables table from now on, including %u rules and "
+               "chains of other programs (%s)"),
+            info->version, n_foreign, examples->str);
+      return TRUE;
+    }
+  g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+               _ ("firewalld %s has no direct rules yet; the first one makes it flush every "
+                  "iptables table, now and at every reload, and the tables hold %u rules and "
+                  "chains of other programs (%s); they would be lost. Move them into firewalld, "
+                  "or pass --allow-firewalld-flush to go ahead"),
+               info->version, n_foreign, examples->str);
+  return FALSE;
+}
+
+static MtpDirect *
+merge (const MtpDirect *foreign, const MtpDirect *ours)
+{
+  MtpDirect *all = mtp_direct_new ();
+
+  for (guint i = 0; i < foreign->chains->len; i++)
+    g_ptr_array_add (all->chains, mtp_direct_chain_copy (foreign->chains->pdata[i]));
+  for (guint i = 0; i < ours->chains->len; i++)
+    g_ptr_array_add (all->chains, mtp_direct_chain_copy (ours->chains->pdata[i]));
+  for (guint i = 0; i < foreign->rules->len; i++)
+    g_ptr_array_add (all->rules, mtp_direct_rule_copy (foreign->rules->pdata[i]));
+  for (guint i = 0; i < ours->rules->len; i++)
+    g_ptr_array_add (all->rules, mtp_direct_rule_copy (ours->rules->pdata[i]));
+  for (guint i = 0; i < foreign->passthroughs->len; i++)
+    {
+      const MtpDirectPassthrough *p = foreign->passthroughs->pdata[i];
+      g_ptr_array_add (all->passthroughs,
+                       mtp_direct_passthrough_new (p->ipv, (const char *const *)p->args));
+    }
+  return all;
+}
+
+static gboolean
+run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired_set,
+            MtpFirewalld *fw, MtpReport *r, GError **error)
+{
+  g_autoptr (MtpFirewalldInfo) info = wait_for_running (fw, error);
+  g_autoptr (MtpDirect) desired = NULL;
+  g_autoptr (MtpDirect) runtime = NULL;
+  g_autoptr (MtpDirect) runtime_ours = NULL;
+  g_autoptr (MtpDirect) permanent = NULL;
+  g_autoptr (MtpDirect) permanent_ours = NULL;
+  g_autoptr (MtpDirect) permanent_foreign = NULL;
+  g_autoptr (MtpDirect) kernel = NULL;
+  g_autoptr (MtpDirect) known = desired_set ? mtp_direct_from_ruleset (desired_set) : NULL;
+  gboolean use_permanent = command == MTP_COMMAND_UNINSTALL || config->store_firewalld;
+  gboolean apply = command != MTP_COMMAND_STATUS && !r->check_only;
+  MtpStoreReport *rt_store = NULL, *perm_store = NULL;
+
+  if (info == NULL)
+    return FALSE;
+  r->backend = g_strdup ("firewalld");
+  r->firewalld_version = g_strdup (info->version);
+  r->firewalld_backend = g_strdup (info->backend);
+
+  if (command == MTP_COMMAND_UNINSTALL)
+    desired = mtp_direct_new ();
+  else
+    desired = desired_for_firewalld (desired_set, info, r);
+
+  runtime = mtp_firewalld_read_runtime (fw, error);
+  if (runtime == NULL)
+    return FALSE;
+  mtp_direct_split (runtime, known, &runtime_ours, NULL);
+  if (use_permanent)
+    {
+      permanent = mtp_firewalld_read_permanent (fw, error);
+      if (permanent == NULL)
+        return FALSE;
+      mtp_direct_split (permanent, known, &permanent_ours, &permanent_foreign);
+    }
+
+  if (command == MTP_COMMAND_INSTALL)
+    {
+      if (info->strict_forward_ports)
+        {
+          if (!config->allow_strict_forward_ports)
+            {
+              g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                           _ ("firewalld has StrictForwardPorts=yes: it rejects every connection "
+                              "redirected by rules other than its own forward ports, so the "
+                              "proxy would receive nothing; set StrictForwardPorts=no in "
+                              "firewalld.conf, or pass --allow-strict-forward-ports"));
+              return FALSE;
+            }
+          warn (r, _ ("firewalld has StrictForwardPorts=yes: redirected connections are rejected"));
+        }
+      if (!check_flush (config, info, runtime, permanent, r, error))
+        return FALSE;
+    }
+
+  /* An earlier installer's rules behind firewalld's back would make our
+   * addChain fail, and uninstall must remove them too. */
+  if (command != MTP_COMMAND_STATUS)
+    {
+      g_autoptr (GError) local_error = NULL;
+
+      kernel = kernel_ours (&local_error);
+      if (kernel == NULL)
+        g_debug ("not looking for untracked rules: %s", local_error->message);
+      else if (has_untracked (kernel, runtime_ours))
+        {
+          if (!apply)
+            notice (r, _ ("the tables hold rules of ours that firewalld does not track; they "
+                          "would be replaced"));
+          else if (!clear_leftovers (fw, runtime_ours, r, error))
+            return FALSE;
+        }
+    }
+
+  rt_store = add_store (r, "firewalld-runtime", NULL, desired, runtime_ours);
+  if (use_permanent)
+    perm_store = add_store (r, "firewalld-permanent", NULL, desired, permanent_ours);
+
+  if (!apply)
+    return TRUE;
+
+  if (!mtp_firewalld_apply_runtime (fw, rt_store->plan, error))
+    return FALSE;
+  rt_store->changed = !mtp_direct_plan_is_empty (rt_store->plan);
+
+  if (perm_store != NULL && !mtp_direct_plan_is_empty (perm_store->plan))
+    {
+      g_autoptr (MtpDirect) all = merge (permanent_foreign, desired);
+      g_autoptr (GError) local_error = NULL;
+
+      if (!mtp_firewalld_write_permanent (fw, all, &local_error))
+        {
+          /* No half-installed host: take the runtime back to where it was. */
+          g_autoptr (MtpDirectPlan) undo = mtp_direct_plan_invert (rt_store->plan);
+          g_autoptr (GError) undo_error = NULL;
+
+          if (!mtp_firewalld_apply_runtime (fw, undo, &undo_error))
+            g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                        _ ("(the runtime changes could not be undone: %s) "),
+                                        undo_error->message);
+          else
+            g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
+                                        _ ("(the runtime changes were undone) "));
+          return FALSE;
+        }
+      perm_store->changed = TRUE;
+    }
+
+  if (command == MTP_COMMAND_INSTALL && !config->store_firewalld)
+    warn (r, _ ("the rules are in firewalld's runtime configuration only: the next "
+                "'firewall-cmd --reload' or firewalld restart drops them; --store-firewalld "
+                "keeps them"));
+  return TRUE;
+}
+
+static gboolean
+run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired_set,
+             MtpReport *r, GError **error)
+{
+  g_autoptr (MtpDirectXml) xml = NULL;
+  g_autoptr (MtpDirect) desired = NULL;
+  g_autoptr (MtpDirect) ours = NULL;
+  g_autoptr (MtpDirect) known = NULL;
+  g_autofree char *path = g_build_filename (config->firewalld_config_dir, "direct.xml", NULL);
+  g_autoptr (MtpFirewalldInfo) info = mtp_firewalld_offline_info (config->firewalld_config_dir);
+  MtpStoreReport *store;
+
+  r->backend = g_strdup ("firewalld-offline");
+  if (command == MTP_COMMAND_UNINSTALL && !g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr (MtpDirect) none = mtp_direct_new ();
+      add_store (r, "direct-xml", path, none, none);
+      return TRUE;
+    }
+  xml = mtp_direct_xml_load (config->firewalld_config_dir, error);
+  if (xml == NULL)
+    return FALSE;
+  desired = command == MTP_COMMAND_UNINSTALL ? mtp_direct_new ()
+                                             : desired_for_firewalld (desired_set, info, r);
+  known = desired_set != NULL ? mtp_direct_from_ruleset (desired_set) : NULL;
+  mtp_direct_split (mtp_direct_xml_get (xml), known, &ours, NULL);
+  store = add_store (r, "direct-xml", path, desired, ours);
+
+  if (command == MTP_COMMAND_STATUS || r->check_only || mtp_direct_plan_is_empty (store->plan))
+    return TRUE;
+  if (!mtp_direct_validate (desired, error))
+    return FALSE;
+  mtp_direct_xml_set_ours (xml, desired, known);
+  if (!mtp_direct_xml_save (xml, error))
+    return FALSE;
+  store->changed = TRUE;
+  if (command == MTP_COMMAND_INSTALL)
+    notice (r,
+            _ ("firewalld is not running: the rules are in '%s' and take effect when "
+               "firewalld starts"),
+            path);
+  return TRUE;
+}
+
+static void
+finish_status (MtpReport *r)
+{
+  gboolean any_ours = FALSE, all_in_sync = TRUE;
+
+  for (guint i = 0; i < r->stores->len; i++)
+    {
+      const MtpStoreReport *s = r->stores->pdata[i];
+      any_ours |= s->n_ours > 0;
+      all_in_sync &= mtp_direct_plan_is_empty (s->plan);
+    }
+  r->changed = FALSE;
+  for (guint i = 0; i < r->stores->len; i++)
+    r->changed |= ((MtpStoreReport *)r->stores->pdata[i])->changed;
+  if (all_in_sync)
+    r->status = MTP_STATUS_IN_SYNC;
+  else if (!any_ours)
+    r->status = MTP_STATUS_NOT_INSTALLED;
+  else
+    r->status = MTP_STATUS_DRIFTED;
+}
+
+gboolean
+mtp_engine_run (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
+                MtpReport *r, GError **error)
+{
+  g_autoptr (MtpFirewalld) fw = mtp_firewalld_new ();
+  gboolean ok;
+
+  r->check_only = config->check || (command == MTP_COMMAND_UNINSTALL && config->dry_run);
+  for (guint i = 0;
+       desired != NULL && command != MTP_COMMAND_UNINSTALL && i < desired->notices->len; i++)
+    notice (r, "%s", (const char *)desired->notices->pdata[i]);
+
+  if (mtp_firewalld_is_running (fw))
+    ok = run_online (command, config, desired, fw, r, error);
+  else if (command == MTP_COMMAND_UNINSTALL || config->store_firewalld)
+    ok = run_offline (command, config, desired, r, error);
+  else
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_NOT_SUPPORTED,
+                   _ ("firewalld is not running, and hosts without firewalld (the libiptc "
+                      "backend) are not supported yet; --store-firewalld writes firewalld's "
+                      "permanent configuration for when it starts"));
+      ok = FALSE;
+    }
+  r->n_firewalld_writes = mtp_firewalld_get_n_writes (fw);
+  finish_status (r);
+  return ok;
+}
+
+/* Reports. */
+
+static const char *
+store_name (const MtpStoreReport *s)
+{
+  if (strcmp (s->id, "firewalld-runtime") == 0)
+    return _ ("firewalld runtime");
+  if (strcmp (s->id, "firewalld-permanent") == 0)
+    return _ ("firewalld permanent");
+  return s->location;
+}
+
+static void
+append_plan_lines (GString *out, const MtpDirectPlan *plan, gboolean status)
+{
+  const char *plus = status ? _ ("missing") : "+";
+  const char *minus = status ? _ ("extra") : "-";
+
+  for (guint i = 0; i < plan->add_chains->len; i++)
+    {
+      const MtpDirectChain *c = plan->add_chains->pdata[i];
+      g_string_append_printf (out, "    %s chain %s %s %s\n", plus, c->ipv, c->table, c->chain);
+    }
+  for (guint i = 0; i < plan->add_rules->len; i++)
+    {
+      g_autofree char *text = mtp_direct_rule_to_string (plan->add_rules->pdata[i]);
+      g_string_append_printf (out, "    %s rule %s\n", plus, text);
+    }
+  for (guint i = 0; i < plan->remove_rules->len; i++)
+    {
+      g_autofree char *text = mtp_direct_rule_to_string (plan->remove_rules->pdata[i]);
+      g_string_append_printf (out, "    %s rule %s\n", minus, text);
+    }
+  for (guint i = 0; i < plan->remove_chains->len; i++)
+    {
+      const MtpDirectChain *c = plan->remove_chains->pdata[i];
+      g_string_append_printf (out, "    %s chain %s %s %s\n", minus, c->ipv, c->table, c->chain);
+    }
+}
+
+char *
+mtp_report_to_text (const MtpReport *r)
+{
+  GString *out = g_string_new (NULL);
+  gboolean status = r->command == MTP_COMMAND_STATUS;
+  gboolean would = status || r->check_only;
+
+  if (r->firewalld_version != NULL)
+    g_string_append_printf (out, _ ("firewalld %s (%s backend) is running\n"), r->firewalld_version,
+                            r->firewalld_backend);
+  for (guint i = 0; i < r->stores->len; i++)
+    {
+      const MtpStoreReport *s = r->stores->pdata[i];
+      const MtpDirectPlan *p = s->plan;
+
+      if (mtp_direct_plan_is_empty (p))
+        g_string_append_printf (out, _ ("%s: in sync (%u entries of ours)\n"), store_name (s),
+                                s->n_ours);
+      else if (status)
+        g_string_append_printf (out,
+                                _ ("%s: %u chains and %u rules missing, %u rules and %u "
+                                   "chains extra\n"),
+                                store_name (s), p->add_chains->len, p->add_rules->len,
+                                p->remove_rules->len, p->remove_chains->len);
+      else
+        g_string_append_printf (out,
+                                would ? _ ("%s: would add %u chains and %u rules, remove %u "
+                                           "rules and %u chains\n")
+                                      : _ ("%s: added %u chains and %u rules, removed %u "
+                                           "rules and %u chains\n"),
+                                store_name (s), p->add_chains->len, p->add_rules->len,
+                                p->remove_rules->len, p->remove_chains->len);
+      if (status || r->check_only)
+        append_plan_lines (out, p, status);
+    }
+  if (status)
+    g_string_append (out, r->status == MTP_STATUS_IN_SYNC         ? _ ("status: in sync\n")
+                          : r->status == MTP_STATUS_NOT_INSTALLED ? _ ("status: not installed\n")
+                                                                  : _ ("status: drifted\n"));
+  return g_string_free (out, FALSE);
+}
+
+static void
+json_chains (MtpJson *j, const GPtrArray *chains)
+{
+  mtp_json_begin_array (j);
+  for (guint i = 0; i < chains->len; i++)
+    {
+      const MtpDirectChain *c = chains->pdata[i];
+      const char *const parts[] = { c->ipv, c->table, c->chain, NULL };
+      mtp_json_strv (j, parts);
+    }
+  mtp_json_end_array (j);
+}
+
+static void
+json_rules (MtpJson *j, const GPtrArray *rules)
+{
+  mtp_json_begin_array (j);
+  for (guint i = 0; i < rules->len; i++)
+    {
+      g_autofree char *text = mtp_direct_rule_to_string (rules->pdata[i]);
+      mtp_json_string (j, text);
+    }
+  mtp_json_end_array (j);
+}
+
+static void
+json_strings (MtpJson *j, const char *key, const GPtrArray *strings)
+{
+  mtp_json_key (j, key);
+  mtp_json_begin_array (j);
+  for (guint i = 0; i < strings->len; i++)
+    mtp_json_string (j, strings->pdata[i]);
+  mtp_json_end_array (j);
+}
+
+char *
+mtp_report_to_json (const MtpReport *r, const GError *error)
+{
+  g_autoptr (MtpJson) j = mtp_json_new ();
+  static const char *const statuses[] = { "in-sync", "not-installed", "drifted" };
+
+  mtp_json_begin_object (j);
+  mtp_json_key (j, "command");
+  mtp_json_string (j, mtp_command_to_string (r->command));
+  mtp_json_key (j, "changed");
+  mtp_json_bool (j, r->changed);
+  mtp_json_key (j, "failed");
+  mtp_json_bool (j, error != NULL);
+  mtp_json_key (j, "check");
+  mtp_json_bool (j, r->check_only);
+  mtp_json_key (j, "status");
+  mtp_json_string (j, statuses[r->status]);
+  mtp_json_key (j, "backend");
+  mtp_json_string (j, r->backend);
+  mtp_json_key (j, "firewalld");
+  if (r->firewalld_version != NULL)
+    {
+      mtp_json_begin_object (j);
+      mtp_json_key (j, "version");
+      mtp_json_string (j, r->firewalld_version);
+      mtp_json_key (j, "backend");
+      mtp_json_string (j, r->firewalld_backend);
+      mtp_json_key (j, "write_calls");
+      mtp_json_int (j, r->n_firewalld_writes);
+      mtp_json_end_object (j);
+    }
+  else
+    mtp_json_string (j, NULL);
+  mtp_json_key (j, "stores");
+  mtp_json_begin_array (j);
+  for (guint i = 0; i < r->stores->len; i++)
+    {
+      const MtpStoreReport *s = r->stores->pdata[i];
+
+      mtp_json_begin_object (j);
+      mtp_json_key (j, "store");
+      mtp_json_string (j, s->id);
+      mtp_json_key (j, "location");
+      mtp_json_string (j, s->location);
+      mtp_json_key (j, "changed");
+      mtp_json_bool (j, s->changed);
+      mtp_json_key (j, "in_sync");
+      mtp_json_bool (j, mtp_direct_plan_is_empty (s->plan));
+      mtp_json_key (j, "ours_before");
+      mtp_json_int (j, s->n_ours);
+      mtp_json_key (j, "add_chains");
+      json_chains (j, s->plan->add_chains);
+      mtp_json_key (j, "add_rules");
+      json_rules (j, s->plan->add_rules);
+      mtp_json_key (j, "remove_rules");
+      json_rules (j, s->plan->remove_rules);
+      mtp_json_key (j, "remove_chains");
+      json_chains (j, s->plan->remove_chains);
+      mtp_json_end_object (j);
+    }
+  mtp_json_end_array (j);
+  json_strings (j, "warnings", r->warnings);
+  json_strings (j, "notices", r->notices);
+  mtp_json_key (j, "msg");
+  mtp_json_string (j, error != NULL ? error->message : NULL);
+  mtp_json_end_object (j);
+  return mtp_json_free_to_string (g_steal_pointer (&j));
+}

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "mtp-config.h"
+#include "mtp-direct.h"
+#include "mtp-rule.h"
+
+G_BEGIN_DECLS
+
+/* install, uninstall and status: make the stores equal the desired set (or
+ * empty), or compare them with it. */
+
+typedef enum
+{
+  MTP_STATUS_IN_SYNC,
+  MTP_STATUS_NOT_INSTALLED,
+  MTP_STATUS_DRIFTED,
+} MtpStatus;
+
+typedef struct
+{
+  char *id;       /* "firewalld-runtime", "firewalld-permanent", "direct-xml" */
+  char *location; /* a path, or NULL */
+  MtpDirectPlan *plan;
+  guint n_ours; /* entries of ours before the run */
+  gboolean changed;
+} MtpStoreReport;
+
+typedef struct
+{
+  MtpCommand command;
+  gboolean check_only;
+  gboolean changed;
+  MtpStatus status;
+  char *backend;           /* "firewalld", "firewalld-offline" */
+  char *firewalld_version; /* when running */
+  char *firewalld_backend;
+  guint n_firewalld_writes;
+  GPtrArray *stores;   /* of MtpStoreReport */
+  GPtrArray *notices;  /* of char* */
+  GPtrArray *warnings; /* of char* */
+} MtpReport;
+
+MtpReport *mtp_report_new (MtpCommand command);
+void mtp_report_free (MtpReport *report);
+char *mtp_report_to_text (const MtpReport *report);
+char *mtp_report_to_json (const MtpReport *report, const GError *error);
+
+/* Runs the command. The report is filled as far as the run got, also on
+ * failure (for --json). */
+gboolean mtp_engine_run (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
+                         MtpReport *report, GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtpReport, mtp_report_free)
+
+G_END_DECLS

@@ -1,0 +1,654 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mtp-error.h"
+#include "mtp-firewalld-generated.h"
+#include "mtp-firewalld.h"
+
+struct _MtpFirewalld
+{
+  GDBusConnection *bus;
+  MtpFwFirewallD1Direct *direct;
+  MtpFwFirewallD1ConfigDirect *config_direct;
+  guint n_writes;
+};
+
+MtpFirewalld *
+mtp_firewalld_new (void)
+{
+  MtpFirewalld *fw = g_new0 (MtpFirewalld, 1);
+  g_autoptr (GError) error = NULL;
+
+  fw->bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+  if (fw->bus == NULL)
+    g_debug ("no system bus: %s", error->message);
+  return fw;
+}
+
+void
+mtp_firewalld_free (MtpFirewalld *fw)
+{
+  if (fw == NULL)
+    return;
+  g_clear_object (&fw->direct);
+  g_clear_object (&fw->config_direct);
+  g_clear_object (&fw->bus);
+  g_free (fw);
+}
+
+guint
+mtp_firewalld_get_n_writes (MtpFirewalld *fw)
+{
+  return fw->n_writes;
+}
+
+gboolean
+mtp_firewalld_is_running (MtpFirewalld *fw)
+{
+  g_autoptr (GVariant) reply = NULL;
+  gboolean has_owner = FALSE;
+
+  if (fw->bus == NULL)
+    return FALSE;
+  reply = g_dbus_connection_call_sync (
+      fw->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+      "NameHasOwner", g_variant_new ("(s)", MTP_FIREWALLD_BUS_NAME), G_VARIANT_TYPE ("(b)"),
+      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+  if (reply != NULL)
+    g_variant_get (reply, "(b)", &has_owner);
+  return has_owner;
+}
+
+char *
+mtp_firewalld_error_code (const GError *dbus_error)
+{
+  g_autofree char *name = NULL;
+  g_autoptr (GError) copy = NULL;
+  const char *colon;
+
+  if (!g_dbus_error_is_remote_error (dbus_error))
+    return NULL;
+  name = g_dbus_error_get_remote_error (dbus_error);
+  if (g_strcmp0 (name, MTP_FIREWALLD_ERROR_EXCEPTION) != 0)
+    return NULL;
+  copy = g_error_copy (dbus_error);
+  g_dbus_error_strip_remote_error (copy);
+  colon = strchr (copy->message, ':');
+  return colon ? g_strndup (copy->message, colon - copy->message) : g_strdup (copy->message);
+}
+
+void
+mtp_firewalld_set_error (GError **error, const GError *dbus_error, const char *context)
+{
+  g_autofree char *name = NULL;
+  g_autoptr (GError) copy = g_error_copy (dbus_error);
+  g_autofree char *code = mtp_firewalld_error_code (dbus_error);
+  g_autofree char *prefix = context ? g_strdup_printf ("%s: ", context) : g_strdup ("");
+
+  if (g_dbus_error_is_remote_error (dbus_error))
+    name = g_dbus_error_get_remote_error (dbus_error);
+  g_dbus_error_strip_remote_error (copy);
+
+  if (g_strcmp0 (name, "org.freedesktop.DBus.Error.ServiceUnknown") == 0
+      || g_strcmp0 (name, "org.freedesktop.DBus.Error.NameHasNoOwner") == 0)
+    g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("%sfirewalld is not running (any more)"),
+                 prefix);
+  else if (name != NULL
+           && (g_str_has_prefix (name, MTP_FIREWALLD_ERROR_NOT_AUTHORIZED)
+               || g_str_has_prefix (name, MTP_FIREWALLD_ERROR_SLIP_NOT_AUTHORIZED)))
+    g_set_error (error, MTP_ERROR, MTP_ERROR_PERMISSION,
+                 _ ("%sfirewalld refused: %s (run as root, or grant the polkit actions "
+                    "org.fedoraproject.FirewallD1.direct and org.fedoraproject.FirewallD1.config)"),
+                 prefix, copy->message);
+  else if (g_strcmp0 (code, "ACCESS_DENIED") == 0)
+    g_set_error (error, MTP_ERROR, MTP_ERROR_PERMISSION,
+                 _ ("%sfirewalld refused: %s (firewalld's lockdown mode is on; add this program "
+                    "to its lockdown whitelist or turn lockdown off)"),
+                 prefix, copy->message);
+  else if (g_error_matches (dbus_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
+           || g_strcmp0 (name, "org.freedesktop.DBus.Error.NoReply") == 0
+           || g_strcmp0 (name, "org.freedesktop.DBus.Error.Timeout") == 0)
+    g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("%sfirewalld did not answer in time"),
+                 prefix);
+  else if (code != NULL)
+    g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("%sfirewalld: %s"), prefix, copy->message);
+  else
+    g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("%sD-Bus: %s"), prefix, copy->message);
+}
+
+static gboolean
+ensure_proxies (MtpFirewalld *fw, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  GDBusProxyFlags flags = G_DBUS_PROXY_FLAGS_DO_NOT_LOAD_PROPERTIES
+                          | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS
+                          | G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START;
+
+  if (fw->direct != NULL)
+    return TRUE;
+  if (fw->bus == NULL)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("firewalld is not running: the system bus cannot be reached"));
+      return FALSE;
+    }
+  fw->direct = mtp_fw_firewall_d1_direct_proxy_new_sync (fw->bus, flags, MTP_FIREWALLD_BUS_NAME,
+                                                         MTP_FIREWALLD_PATH, NULL, &local_error);
+  if (fw->direct != NULL)
+    fw->config_direct = mtp_fw_firewall_d1_config_direct_proxy_new_sync (
+        fw->bus, flags, MTP_FIREWALLD_BUS_NAME, MTP_FIREWALLD_CONFIG_PATH, NULL, &local_error);
+  if (fw->config_direct == NULL)
+    {
+      g_clear_object (&fw->direct);
+      mtp_firewalld_set_error (error, local_error, NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+parse_version (MtpFirewalldInfo *info)
+{
+  g_auto (GStrv) parts = g_strsplit (info->version, ".", 3);
+
+  info->major = parts[0] ? (guint)g_ascii_strtoull (parts[0], NULL, 10) : 0;
+  info->minor = parts[0] && parts[1] ? (guint)g_ascii_strtoull (parts[1], NULL, 10) : 0;
+}
+
+static gboolean
+is_yes (const char *value)
+{
+  return g_ascii_strcasecmp (value, "yes") == 0 || g_ascii_strcasecmp (value, "true") == 0
+         || strcmp (value, "1") == 0;
+}
+
+static GVariant *
+get_all_properties (MtpFirewalld *fw, const char *path, const char *iface, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
+      fw->bus, MTP_FIREWALLD_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
+      g_variant_new ("(s)", iface), G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
+      NULL, &local_error);
+
+  if (reply == NULL)
+    {
+      mtp_firewalld_set_error (error, local_error, _ ("reading firewalld's properties"));
+      return NULL;
+    }
+  return g_variant_get_child_value (reply, 0);
+}
+
+static char *
+lookup_string (GVariant *props, const char *key, const char *fallback)
+{
+  const char *value = NULL;
+
+  if (g_variant_lookup (props, key, "&s", &value))
+    return g_strdup (value);
+  return g_strdup (fallback);
+}
+
+/* firewalld reports booleans of its config as "yes"/"no" or "True"/"False". */
+static gboolean
+lookup_flag (GVariant *props, const char *key, gboolean fallback)
+{
+  g_autofree char *value = lookup_string (props, key, NULL);
+
+  if (value == NULL)
+    return fallback;
+  return g_ascii_strcasecmp (value, "yes") == 0 || g_ascii_strcasecmp (value, "true") == 0
+         || strcmp (value, "1") == 0;
+}
+
+MtpFirewalldInfo *
+mtp_firewalld_get_info (MtpFirewalld *fw, GError **error)
+{
+  g_autoptr (MtpFirewalldInfo) info = g_new0 (MtpFirewalldInfo, 1);
+  g_autoptr (GVariant) main_props = NULL;
+  g_autoptr (GVariant) config_props = NULL;
+
+  if (fw->bus == NULL)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("firewalld is not running: the system bus cannot be reached"));
+      return NULL;
+    }
+  main_props = get_all_properties (fw, MTP_FIREWALLD_PATH, MTP_FIREWALLD_IFACE, error);
+  if (main_props == NULL)
+    return NULL;
+  info->state = lookup_string (main_props, "state", "UNKNOWN");
+  info->version = lookup_string (main_props, "version", "0");
+  parse_version (info);
+
+  /* The config object only exists once firewalld has loaded its config. */
+  config_props
+      = get_all_properties (fw, MTP_FIREWALLD_CONFIG_PATH, MTP_FIREWALLD_CONFIG_IFACE, NULL);
+  if (config_props != NULL)
+    {
+      info->backend = lookup_string (config_props, "FirewallBackend", "nftables");
+      info->strict_forward_ports = lookup_flag (config_props, "StrictForwardPorts", FALSE);
+      info->rfc3964_ipv4 = lookup_flag (config_props, "RFC3964_IPv4", TRUE);
+    }
+  else
+    info->backend = g_strdup ("unknown");
+  return g_steal_pointer (&info);
+}
+
+void
+mtp_firewalld_info_free (MtpFirewalldInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->state);
+  g_free (info->version);
+  g_free (info->backend);
+  g_free (info);
+}
+
+MtpFirewalldInfo *
+mtp_firewalld_offline_info (const char *config_dir)
+{
+  MtpFirewalldInfo *info = g_new0 (MtpFirewalldInfo, 1);
+  const char *argv[] = { "firewall-offline-cmd", "--version", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *conf_path = g_build_filename (config_dir, "firewalld.conf", NULL);
+  g_autofree char *conf = NULL;
+  gint status = 1;
+
+  info->state = g_strdup ("NOT_RUNNING");
+  info->backend = g_strdup ("nftables");
+  info->rfc3964_ipv4 = TRUE;
+  if (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                    NULL, NULL, &out, NULL, &status, NULL)
+      && status == 0 && out != NULL && g_ascii_isdigit (g_strstrip (out)[0]))
+    info->version = g_strdup (out);
+  else
+    info->version = g_strdup ("unknown");
+  parse_version (info);
+
+  if (g_file_get_contents (conf_path, &conf, NULL, NULL))
+    {
+      g_auto (GStrv) lines = g_strsplit (conf, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        {
+          g_auto (GStrv) kv = g_strsplit (g_strstrip (lines[i]), "=", 2);
+          if (kv[0] == NULL || kv[1] == NULL || kv[0][0] == '#')
+            continue;
+          g_strstrip (kv[0]);
+          g_strstrip (kv[1]);
+          if (strcmp (kv[0], "FirewallBackend") == 0)
+            {
+              g_free (info->backend);
+              info->backend = g_ascii_strdown (kv[1], -1);
+            }
+          else if (strcmp (kv[0], "RFC3964_IPv4") == 0)
+            info->rfc3964_ipv4 = is_yes (kv[1]);
+          else if (strcmp (kv[0], "StrictForwardPorts") == 0)
+            info->strict_forward_ports = is_yes (kv[1]);
+        }
+    }
+  return info;
+}
+
+/* Waits for a set of async calls on the thread-default main context. */
+typedef struct
+{
+  guint pending;
+} Waiter;
+
+static void
+wait_all (Waiter *w)
+{
+  while (w->pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+typedef struct
+{
+  Waiter *waiter;
+  GVariant *value;
+  GError *error;
+} ReadCall;
+
+static void
+read_chains_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  ReadCall *c = data;
+  mtp_fw_firewall_d1_direct_call_get_all_chains_finish (MTP_FW_FIREWALL_D1_DIRECT (source),
+                                                        &c->value, res, &c->error);
+  c->waiter->pending--;
+}
+
+static void
+read_rules_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  ReadCall *c = data;
+  mtp_fw_firewall_d1_direct_call_get_all_rules_finish (MTP_FW_FIREWALL_D1_DIRECT (source),
+                                                       &c->value, res, &c->error);
+  c->waiter->pending--;
+}
+
+static void
+read_passthroughs_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  ReadCall *c = data;
+  mtp_fw_firewall_d1_direct_call_get_all_passthroughs_finish (MTP_FW_FIREWALL_D1_DIRECT (source),
+                                                              &c->value, res, &c->error);
+  c->waiter->pending--;
+}
+
+MtpDirect *
+mtp_firewalld_read_runtime (MtpFirewalld *fw, GError **error)
+{
+  Waiter waiter = { 3 };
+  ReadCall calls[3] = { { &waiter }, { &waiter }, { &waiter } };
+  g_autoptr (GVariant) settings = NULL;
+  MtpDirect *result = NULL;
+
+  if (!ensure_proxies (fw, error))
+    return NULL;
+  /* Three reads in flight at once: one round trip. */
+  mtp_fw_firewall_d1_direct_call_get_all_chains (fw->direct, NULL, read_chains_done, &calls[0]);
+  mtp_fw_firewall_d1_direct_call_get_all_rules (fw->direct, NULL, read_rules_done, &calls[1]);
+  mtp_fw_firewall_d1_direct_call_get_all_passthroughs (fw->direct, NULL, read_passthroughs_done,
+                                                       &calls[2]);
+  wait_all (&waiter);
+
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    if (calls[i].error != NULL && result == NULL)
+      mtp_firewalld_set_error (error, calls[i].error, _ ("reading firewalld's runtime rules"));
+  if (calls[0].error == NULL && calls[1].error == NULL && calls[2].error == NULL)
+    {
+      settings = g_variant_ref_sink (g_variant_new ("(@a(sss)@a(sssias)@a(sas))", calls[0].value,
+                                                    calls[1].value, calls[2].value));
+      result = mtp_direct_from_variant (settings, error);
+    }
+  else
+    for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+      g_clear_pointer (&calls[i].value, g_variant_unref);
+  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
+    g_clear_error (&calls[i].error);
+  return result;
+}
+
+MtpDirect *
+mtp_firewalld_read_permanent (MtpFirewalld *fw, GError **error)
+{
+  g_autoptr (GVariant) settings = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (!ensure_proxies (fw, error))
+    return NULL;
+  if (!mtp_fw_firewall_d1_config_direct_call_get_settings_sync (fw->config_direct, &settings, NULL,
+                                                                &local_error))
+    {
+      mtp_firewalld_set_error (error, local_error, _ ("reading firewalld's permanent rules"));
+      return NULL;
+    }
+  return mtp_direct_from_variant (settings, error);
+}
+
+gboolean
+mtp_firewalld_write_permanent (MtpFirewalld *fw, const MtpDirect *all, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  if (!ensure_proxies (fw, error))
+    return FALSE;
+  /* firewalld 1.3.3-2.5 lose their permanent rule list on a bad ipv or table. */
+  if (!mtp_direct_validate (all, error))
+    return FALSE;
+  fw->n_writes++;
+  if (!mtp_fw_firewall_d1_config_direct_call_update_sync (
+          fw->config_direct, mtp_direct_to_variant (all), NULL, &local_error))
+    {
+      mtp_firewalld_set_error (error, local_error, _ ("writing firewalld's permanent rules"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* One runtime change and its outcome. */
+typedef enum
+{
+  OP_ADD_CHAIN,
+  OP_ADD_RULE,
+  OP_REMOVE_RULE,
+  OP_REMOVE_CHAIN,
+} Op;
+
+typedef struct
+{
+  Op op;
+  gconstpointer item; /* MtpDirectChain or MtpDirectRule, owned by the plan */
+  Waiter *waiter;
+  gboolean changed; /* this call changed the runtime (undo it on rollback) */
+  GError *error;
+} Call;
+
+static Op
+inverse (Op op)
+{
+  switch (op)
+    {
+      case OP_ADD_CHAIN:
+        return OP_REMOVE_CHAIN;
+      case OP_ADD_RULE:
+        return OP_REMOVE_RULE;
+      case OP_REMOVE_RULE:
+        return OP_ADD_RULE;
+      case OP_REMOVE_CHAIN:
+      default:
+        return OP_ADD_CHAIN;
+    }
+}
+
+static void
+call_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  Call *c = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *code = NULL;
+  MtpFwFirewallD1Direct *proxy = MTP_FW_FIREWALL_D1_DIRECT (source);
+  gboolean ok = FALSE;
+
+  switch (c->op)
+    {
+      case OP_ADD_CHAIN:
+        ok = mtp_fw_firewall_d1_direct_call_add_chain_finish (proxy, res, &error);
+        break;
+      case OP_ADD_RULE:
+        ok = mtp_fw_firewall_d1_direct_call_add_rule_finish (proxy, res, &error);
+        break;
+      case OP_REMOVE_RULE:
+        ok = mtp_fw_firewall_d1_direct_call_remove_rule_finish (proxy, res, &error);
+        break;
+      case OP_REMOVE_CHAIN:
+        ok = mtp_fw_firewall_d1_direct_call_remove_chain_finish (proxy, res, &error);
+        break;
+    }
+  c->waiter->pending--;
+  if (ok)
+    {
+      c->changed = TRUE;
+      return;
+    }
+  /* Already as wanted (someone else did it): nothing to undo, nothing wrong. */
+  code = mtp_firewalld_error_code (error);
+  if ((g_strcmp0 (code, "ALREADY_ENABLED") == 0 && (c->op == OP_ADD_CHAIN || c->op == OP_ADD_RULE))
+      || (g_strcmp0 (code, "NOT_ENABLED") == 0
+          && (c->op == OP_REMOVE_CHAIN || c->op == OP_REMOVE_RULE)))
+    return;
+  c->error = g_steal_pointer (&error);
+}
+
+static void
+send_call (MtpFirewalld *fw, Call *c)
+{
+  const MtpDirectChain *ch = c->item;
+  const MtpDirectRule *r = c->item;
+
+  c->waiter->pending++;
+  fw->n_writes++;
+  switch (c->op)
+    {
+      case OP_ADD_CHAIN:
+        mtp_fw_firewall_d1_direct_call_add_chain (fw->direct, ch->ipv, ch->table, ch->chain, NULL,
+                                                  call_done, c);
+        break;
+      case OP_REMOVE_CHAIN:
+        mtp_fw_firewall_d1_direct_call_remove_chain (fw->direct, ch->ipv, ch->table, ch->chain,
+                                                     NULL, call_done, c);
+        break;
+      case OP_ADD_RULE:
+        mtp_fw_firewall_d1_direct_call_add_rule (fw->direct, r->ipv, r->table, r->chain,
+                                                 r->priority, (const char *const *)r->args, NULL,
+                                                 call_done, c);
+        break;
+      case OP_REMOVE_RULE:
+        mtp_fw_firewall_d1_direct_call_remove_rule (fw->direct, r->ipv, r->table, r->chain,
+                                                    r->priority, (const char *const *)r->args, NULL,
+                                                    call_done, c);
+        break;
+    }
+}
+
+static char *
+describe (const Call *c)
+{
+  if (c->op == OP_ADD_CHAIN || c->op == OP_REMOVE_CHAIN)
+    {
+      const MtpDirectChain *ch = c->item;
+      return g_strdup_printf (_ ("%s chain %s %s %s"),
+                              c->op == OP_ADD_CHAIN ? _ ("adding") : _ ("removing"), ch->ipv,
+                              ch->table, ch->chain);
+    }
+  else
+    {
+      g_autofree char *rule = mtp_direct_rule_to_string (c->item);
+      return g_strdup_printf (_ ("%s rule '%s'"),
+                              c->op == OP_ADD_RULE ? _ ("adding") : _ ("removing"), rule);
+    }
+}
+
+static void
+append_calls (GArray *calls, Op op, const GPtrArray *items)
+{
+  for (guint i = 0; i < items->len; i++)
+    {
+      Call c = { .op = op, .item = items->pdata[i] };
+      g_array_append_val (calls, c);
+    }
+}
+
+/* Sends every call at once (firewalld executes the calls of one connection in
+ * order) and waits for all replies. */
+static void
+run_calls (MtpFirewalld *fw, GArray *calls, Waiter *waiter)
+{
+  for (guint i = 0; i < calls->len; i++)
+    {
+      Call *c = &g_array_index (calls, Call, i);
+      c->waiter = waiter;
+      send_call (fw, c);
+    }
+  wait_all (waiter);
+}
+
+static void
+clear_calls (GArray *calls)
+{
+  for (guint i = 0; i < calls->len; i++)
+    g_clear_error (&g_array_index (calls, Call, i).error);
+}
+
+gboolean
+mtp_firewalld_apply_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError **error)
+{
+  g_autoptr (GArray) calls = g_array_new (FALSE, TRUE, sizeof (Call));
+  g_autoptr (GArray) undo = g_array_new (FALSE, TRUE, sizeof (Call));
+  Waiter waiter = { 0 };
+  const Call *failed = NULL;
+  g_autoptr (GError) reason = NULL;
+  g_autofree char *what = NULL;
+  guint n_undone = 0, n_undo_failed = 0;
+
+  if (mtp_direct_plan_is_empty (plan))
+    return TRUE;
+  if (!ensure_proxies (fw, error))
+    return FALSE;
+
+  append_calls (calls, OP_ADD_CHAIN, plan->add_chains);
+  append_calls (calls, OP_ADD_RULE, plan->add_rules);
+  append_calls (calls, OP_REMOVE_RULE, plan->remove_rules);
+  append_calls (calls, OP_REMOVE_CHAIN, plan->remove_chains);
+  run_calls (fw, calls, &waiter);
+
+  for (guint i = 0; i < calls->len && failed == NULL; i++)
+    if (g_array_index (calls, Call, i).error != NULL)
+      failed = &g_array_index (calls, Call, i);
+  if (failed == NULL)
+    return TRUE;
+
+  /* Roll back what this run changed, newest first. */
+  for (guint i = calls->len; i > 0; i--)
+    {
+      const Call *c = &g_array_index (calls, Call, i - 1);
+      if (c->changed)
+        {
+          Call u = { .op = inverse (c->op), .item = c->item };
+          g_array_append_val (undo, u);
+        }
+    }
+  run_calls (fw, undo, &waiter);
+  for (guint i = 0; i < undo->len; i++)
+    {
+      const Call *u = &g_array_index (undo, Call, i);
+      if (u->error != NULL)
+        {
+          g_autofree char *undo_what = describe (u);
+          g_warning ("rollback: %s failed: %s", undo_what, u->error->message);
+          n_undo_failed++;
+        }
+      else
+        n_undone++;
+    }
+
+  what = describe (failed);
+  mtp_firewalld_set_error (&reason, failed->error, what);
+  if (n_undo_failed == 0)
+    g_set_error (error, reason->domain, reason->code,
+                 _ ("%s; the %u changes this run had made were undone"), reason->message, n_undone);
+  else
+    g_set_error (error, reason->domain, reason->code,
+                 _ ("%s; %u of the changes this run had made could not be undone (see above)"),
+                 reason->message, n_undo_failed);
+  clear_calls (calls);
+  clear_calls (undo);
+  return FALSE;
+}
+
+gboolean
+mtp_firewalld_passthrough (MtpFirewalld *fw, const char *ipv, const char *const *args,
+                           GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *output = NULL;
+
+  if (!ensure_proxies (fw, error))
+    return FALSE;
+  fw->n_writes++;
+  if (!mtp_fw_firewall_d1_direct_call_passthrough_sync (fw->direct, ipv, args, &output, NULL,
+                                                        &local_error))
+    {
+      g_autofree char *cmd = g_strjoinv (" ", (char **)args);
+      g_autofree char *context = g_strdup_printf (_ ("running '%s' through firewalld"), cmd);
+      mtp_firewalld_set_error (error, local_error, context);
+      return FALSE;
+    }
+  return TRUE;
+}

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "mtp-direct.h"
+
+G_BEGIN_DECLS
+
+/* firewalld's D-Bus names, in one place. */
+#define MTP_FIREWALLD_BUS_NAME             "org.fedoraproject.FirewallD1"
+#define MTP_FIREWALLD_PATH                 "/org/fedoraproject/FirewallD1"
+#define MTP_FIREWALLD_CONFIG_PATH          "/org/fedoraproject/FirewallD1/config"
+#define MTP_FIREWALLD_IFACE                "org.fedoraproject.FirewallD1"
+#define MTP_FIREWALLD_CONFIG_IFACE         "org.fedoraproject.FirewallD1.config"
+#define MTP_FIREWALLD_ERROR_EXCEPTION      "org.fedoraproject.FirewallD1.Exception"
+#define MTP_FIREWALLD_ERROR_NOT_AUTHORIZED "org.fedoraproject.FirewallD1.NotAuthorizedException"
+/* firewalld 0.x, through python-slip: the action is appended to the name. */
+#define MTP_FIREWALLD_ERROR_SLIP_NOT_AUTHORIZED                                                    \
+  "org.fedoraproject.slip.dbus.service.PolKit.NotAuthorizedException"
+
+typedef struct
+{
+  char *state;   /* RUNNING, INIT, FAILED */
+  char *version; /* "1.3.3" */
+  guint major;
+  guint minor;
+  char *backend; /* "nftables" or "iptables" */
+  gboolean strict_forward_ports;
+  gboolean rfc3964_ipv4;
+} MtpFirewalldInfo;
+
+typedef struct _MtpFirewalld MtpFirewalld;
+
+/* Connects to the system bus ($DBUS_SYSTEM_BUS_ADDRESS is honoured). A bus that
+ * cannot be reached is not an error: firewalld is then simply not running. */
+MtpFirewalld *mtp_firewalld_new (void);
+void mtp_firewalld_free (MtpFirewalld *fw);
+
+/* Whether firewalld's name has an owner. */
+gboolean mtp_firewalld_is_running (MtpFirewalld *fw);
+
+/* Reads state, version, backend and the settings that decide whether our rules
+ * can work. */
+MtpFirewalldInfo *mtp_firewalld_get_info (MtpFirewalld *fw, GError **error);
+void mtp_firewalld_info_free (MtpFirewalldInfo *info);
+/* What can be known while firewalld is not running: the installed version
+ * (firewall-offline-cmd --version; "unknown" without it) and the backend and
+ * RFC3964_IPv4 settings of <config_dir>/firewalld.conf (firewalld's defaults
+ * where unset). */
+MtpFirewalldInfo *mtp_firewalld_offline_info (const char *config_dir);
+
+/* The runtime direct configuration: chains, rules and passthroughs. */
+MtpDirect *mtp_firewalld_read_runtime (MtpFirewalld *fw, GError **error);
+/* The permanent one (what direct.xml holds, from firewalld's memory). */
+MtpDirect *mtp_firewalld_read_permanent (MtpFirewalld *fw, GError **error);
+
+/* Applies a plan to the runtime: the calls are sent in order without waiting
+ * for each reply. If any fails, every call of this run that succeeded is
+ * undone (in reverse order) and the error names the rule or chain and
+ * firewalld's reason. */
+gboolean mtp_firewalld_apply_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError **error);
+
+/* Replaces the whole permanent direct configuration in one call. */
+gboolean mtp_firewalld_write_permanent (MtpFirewalld *fw, const MtpDirect *all, GError **error);
+
+/* Runs one iptables command through firewalld, untracked: only to clear what
+ * an older installer left behind firewalld's back. */
+gboolean mtp_firewalld_passthrough (MtpFirewalld *fw, const char *ipv, const char *const *args,
+                                    GError **error);
+
+/* Calls that changed something (or tried to): for reports and tests. */
+guint mtp_firewalld_get_n_writes (MtpFirewalld *fw);
+
+/* Turns a D-Bus error from firewalld into an MTP_ERROR with a readable
+ * message: not running, not authorized (MTP_ERROR_PERMISSION), lockdown,
+ * firewalld's own "CODE: detail". */
+void mtp_firewalld_set_error (GError **error, const GError *dbus_error, const char *context);
+/* firewalld's code ("ALREADY_ENABLED", "COMMAND_FAILED" …) of a D-Bus error,
+ * or NULL. */
+char *mtp_firewalld_error_code (const GError *dbus_error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtpFirewalld, mtp_firewalld_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtpFirewalldInfo, mtp_firewalld_info_free)
+
+G_END_DECLS

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "mtp-error.h"
+#include "mtp-kernel.h"
+#include "mtp-shlex.h"
+
+MtpDirect *
+mtp_kernel_parse_save (MtpFamily family, const char *text, GError **error)
+{
+  g_autoptr (MtpDirect) d = mtp_direct_new ();
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr (GHashTable) positions = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  const char *ipv = mtp_family_to_string (family);
+  g_autofree char *table = NULL;
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+
+      if (line[0] == '*')
+        {
+          g_free (table);
+          table = g_strdup (line + 1);
+        }
+      else if (line[0] == ':' && table != NULL)
+        {
+          g_auto (GStrv) words = g_strsplit (line + 1, " ", 2);
+          /* Built-in chains have a policy, user chains "-". */
+          if (words[1] != NULL && g_str_has_prefix (words[1], "-"))
+            g_ptr_array_add (d->chains, mtp_direct_chain_new (ipv, table, words[0]));
+        }
+      else if (g_str_has_prefix (line, "-A ") && table != NULL)
+        {
+          g_autoptr (GError) local_error = NULL;
+          /* iptables-save quotes with double quotes and backslashes, which
+           * shlex reads the same way. */
+          g_auto (GStrv) tokens = mtp_shlex_split (line, &local_error);
+          g_autofree char *key = NULL;
+          gint32 position;
+
+          if (tokens == NULL || tokens[1] == NULL)
+            {
+              g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                           _ ("cannot read iptables-save output line '%s'"), line);
+              return NULL;
+            }
+          key = g_strdup_printf ("%s %s", table, tokens[1]);
+          position = GPOINTER_TO_INT (g_hash_table_lookup (positions, key));
+          g_hash_table_insert (positions, g_steal_pointer (&key), GINT_TO_POINTER (position + 1));
+          g_ptr_array_add (d->rules, mtp_direct_rule_new (ipv, table, tokens[1], position,
+                                                          (const char *const *)tokens + 2));
+        }
+    }
+  return g_steal_pointer (&d);
+}
+
+MtpDirect *
+mtp_kernel_read (MtpFamily family, GError **error)
+{
+  const char *argv[] = { family == MTP_FAMILY_IPV4 ? "iptables-save" : "ip6tables-save", NULL };
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autoptr (GError) local_error = NULL;
+  gint status = 0;
+
+  if (!g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
+                     &status, &local_error))
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("cannot run %s: %s"), argv[0],
+                   local_error->message);
+      return NULL;
+    }
+  if (!g_spawn_check_exit_status (status, &local_error))
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("%s failed: %s"), argv[0],
+                   err && *err ? g_strstrip (err) : local_error->message);
+      return NULL;
+    }
+  return mtp_kernel_parse_save (family, out, error);
+}

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "mtp-direct.h"
+
+G_BEGIN_DECLS
+
+/* The kernel's tables as the host's iptables tools see them (iptables-save,
+ * read-only), in the direct form: user chains, and every rule with its
+ * position in its chain as priority. Used to find rules that firewalld does
+ * not track (an older installer's, or other programs' before firewalld 2.x
+ * would flush them). The tables of the given family only; "raw", "mangle",
+ * "nat" and "filter". */
+MtpDirect *mtp_kernel_read (MtpFamily family, GError **error);
+
+/* Parses iptables-save output (exposed for tests). */
+MtpDirect *mtp_kernel_parse_save (MtpFamily family, const char *text, GError **error);
+
+G_END_DECLS
