@@ -217,7 +217,8 @@ kernel_ours (GError **error)
 }
 
 /* Whether the kernel holds rules or chains of ours that firewalld does not
- * track: what Kuma's own installer (or an iptables run) left behind. */
+ * track: what Kuma's own installer (or an iptables run) left behind. With the
+ * arguments swapped: whether firewalld tracks some that the kernel lacks. */
 static gboolean
 has_untracked (const MtpDirect *kernel, const MtpDirect *tracked)
 {
@@ -425,22 +426,33 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
 
   /* An earlier installer's rules behind firewalld's back would make our
    * addChain fail, and uninstall must remove them too. */
-  if (command != MTP_COMMAND_STATUS)
-    {
-      g_autoptr (GError) local_error = NULL;
+  {
+    g_autoptr (GError) local_error = NULL;
 
-      kernel = kernel_ours (&local_error);
-      if (kernel == NULL)
-        g_debug ("not looking for untracked rules: %s", local_error->message);
-      else if (has_untracked (kernel, runtime_ours))
-        {
-          if (!apply)
-            notice (r, _ ("the tables hold rules of ours that firewalld does not track; they "
-                          "would be replaced"));
-          else if (!clear_leftovers (fw, runtime_ours, r, error))
-            return FALSE;
-        }
-    }
+    kernel = kernel_ours (&local_error);
+    if (kernel == NULL)
+      g_debug ("not comparing with the kernel tables: %s", local_error->message);
+    else if (has_untracked (kernel, runtime_ours))
+      {
+        if (command == MTP_COMMAND_STATUS)
+          {
+            r->kernel_drift = TRUE;
+            warn (r, _ ("the tables hold rules of ours that firewalld does not track (an older "
+                        "installer's?); 'mesh-tproxy install' replaces them"));
+          }
+        else if (!apply)
+          notice (r, _ ("the tables hold rules of ours that firewalld does not track; they "
+                        "would be replaced"));
+        else if (!clear_leftovers (fw, runtime_ours, r, error))
+          return FALSE;
+      }
+    else if (command == MTP_COMMAND_STATUS && has_untracked (runtime_ours, kernel))
+      {
+        r->kernel_drift = TRUE;
+        warn (r, _ ("firewalld believes rules of ours are live that the kernel tables lack "
+                    "(flushed behind its back?); 'firewall-cmd --reload' restores them"));
+      }
+  }
 
   rt_store = add_store (r, "firewalld-runtime", NULL, desired, runtime_ours);
   if (use_permanent)
@@ -541,7 +553,7 @@ finish_status (MtpReport *r)
   r->changed = FALSE;
   for (guint i = 0; i < r->stores->len; i++)
     r->changed |= ((MtpStoreReport *)r->stores->pdata[i])->changed;
-  if (all_in_sync)
+  if (all_in_sync && !r->kernel_drift)
     r->status = MTP_STATUS_IN_SYNC;
   else if (!any_ours)
     r->status = MTP_STATUS_NOT_INSTALLED;

@@ -32,6 +32,7 @@ typedef struct
   gboolean check_only;
   gboolean changed;
   MtpStatus status;
+  gboolean kernel_drift;   /* the kernel tables disagree with firewalld's view */
   char *backend;           /* "firewalld", "firewalld-offline" */
   char *firewalld_version; /* when running */
   char *firewalld_backend;

@@ -145,6 +145,16 @@ check "status: in sync, exit 0" "0 status: in sync" "$rc $(tail -n 1 "$SB_DIR/st
 mtp status --store-firewalld --redirect-dns --exclude-outbound-ports 2000 > "$SB_DIR/status" 2>&1; rc=$?
 check "status with another option: drifted, exit 6" "6 status: drifted" "$rc $(tail -n 1 "$SB_DIR/status")"
 
+# A rule of ours deleted behind firewalld's back: status sees it.
+line=$(sb iptables-save -t nat | grep -- '-A .*output/outbound')
+eval "sb iptables -t nat $(printf '%s\n' "$line" | sed 's/^-A/-D/')"
+mtp status --store-firewalld --redirect-dns > "$SB_DIR/status" 2>&1; rc=$?
+check "a rule deleted behind firewalld's back: status drifted, exit 6" "6 status: drifted" "$rc $(tail -n 1 "$SB_DIR/status")"
+grep -q "kernel tables lack" "$SB_DIR/status" && tap_ok "status says the kernel lacks rules firewalld believes live" || tap_not_ok "no kernel drift message" "$(cat "$SB_DIR/status")"
+sb firewall-cmd -q --reload
+mtp status --store-firewalld --redirect-dns > /dev/null 2>&1
+check "after firewall-cmd --reload: in sync again" 0 "$?"
+
 # 8. an option changes: the minimum of changes
 json=$(mtp install --store-firewalld --redirect-dns --exclude-outbound-ports 2000 --json 2>/dev/null)
 adds=$(printf '%s\n' "$json" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join("%s:%d+%d-" % (s["store"], len(s["add_rules"]), len(s["remove_rules"])) for s in d["stores"]))')
