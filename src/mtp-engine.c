@@ -239,6 +239,32 @@ has_untracked (const MtpDirect *kernel, const MtpDirect *tracked)
   return FALSE;
 }
 
+/* clear_leftovers failed after it had removed firewalld's tracked rules of
+ * ours: put them back, as exit 1 promises that nothing of this run stays
+ * applied (the untracked leftovers it deleted cannot come back, and need not). */
+static gboolean
+fail_restoring (MtpFirewalld *fw, const MtpDirectPlan *remove_tracked, GError *cause,
+                GError **error)
+{
+  g_autoptr (GError) reason = cause;
+  g_autoptr (MtpDirectPlan) undo = mtp_direct_plan_invert (remove_tracked);
+  g_autoptr (GError) undo_error = NULL;
+
+  if (mtp_direct_plan_is_empty (undo))
+    g_propagate_error (error, g_steal_pointer (&reason));
+  else if (mtp_firewalld_apply_runtime (fw, undo, &undo_error))
+    g_set_error (error, reason->domain, reason->code,
+                 _ ("%s; the rules of ours this run had removed from firewalld's runtime were put "
+                    "back"),
+                 reason->message);
+  else
+    g_set_error (error, reason->domain, reason->code,
+                 _ ("%s; putting back the rules of ours this run had removed from firewalld's "
+                    "runtime failed: %s"),
+                 reason->message, undo_error->message);
+  return FALSE;
+}
+
 /* Clears untracked leftovers through firewalld's passthrough (so that
  * firewalld's iptables lock and binaries are used): first everything firewalld
  * tracks of ours, then the kernel's remaining rules of ours, then our chains. */
@@ -248,13 +274,14 @@ clear_leftovers (MtpFirewalld *fw, MtpDirect *runtime_ours, MtpReport *r, GError
   g_autoptr (MtpDirect) empty = mtp_direct_new ();
   g_autoptr (MtpDirectPlan) remove_tracked = mtp_direct_plan_new (empty, runtime_ours);
   g_autoptr (MtpDirect) kernel = NULL;
+  g_autoptr (GError) local_error = NULL;
   guint n_rules = 0;
 
   if (!mtp_firewalld_apply_runtime (fw, remove_tracked, error))
     return FALSE;
-  kernel = kernel_ours (error);
+  kernel = kernel_ours (&local_error);
   if (kernel == NULL)
-    return FALSE;
+    return fail_restoring (fw, remove_tracked, g_steal_pointer (&local_error), error);
   for (guint i = 0; i < kernel->rules->len; i++)
     {
       const MtpDirectRule *rule = kernel->rules->pdata[i];
@@ -270,8 +297,9 @@ clear_leftovers (MtpFirewalld *fw, MtpDirect *runtime_ours, MtpReport *r, GError
       for (guint j = 0; rule->args[j] != NULL; j++)
         g_ptr_array_add (args, rule->args[j]);
       g_ptr_array_add (args, NULL);
-      if (!mtp_firewalld_passthrough (fw, rule->ipv, (const char *const *)args->pdata, error))
-        return FALSE;
+      if (!mtp_firewalld_passthrough (fw, rule->ipv, (const char *const *)args->pdata,
+                                      &local_error))
+        return fail_restoring (fw, remove_tracked, g_steal_pointer (&local_error), error);
       n_rules++;
     }
   for (guint pass = 0; pass < 2; pass++)
@@ -279,8 +307,8 @@ clear_leftovers (MtpFirewalld *fw, MtpDirect *runtime_ours, MtpReport *r, GError
       {
         const MtpDirectChain *c = kernel->chains->pdata[i];
         const char *args[] = { "-t", c->table, pass == 0 ? "-F" : "-X", c->chain, NULL };
-        if (!mtp_firewalld_passthrough (fw, c->ipv, args, error))
-          return FALSE;
+        if (!mtp_firewalld_passthrough (fw, c->ipv, args, &local_error))
+          return fail_restoring (fw, remove_tracked, g_steal_pointer (&local_error), error);
       }
   notice (r,
           _ ("removed %u rules and %u chains of an earlier installation that firewalld did not "
@@ -301,7 +329,9 @@ check_flush (const MtpConfig *config, const MtpFirewalldInfo *info, const MtpDir
   guint n_foreign = 0;
   static const MtpFamily families[] = { MTP_FAMILY_IPV4, MTP_FAMILY_IPV6 };
 
-  if (info->major < 2 || g_strcmp0 (info->backend, "nftables") != 0
+  /* With the iptables backend firewalld flushes at every start anyway; an
+   * unknown backend may be nftables. */
+  if (info->major < 2 || g_strcmp0 (info->backend, "iptables") == 0
       || !mtp_direct_is_empty (runtime) || (permanent != NULL && !mtp_direct_is_empty (permanent)))
     return TRUE;
   for (guint f = 0; f < G_N_ELEMENTS (families); f++)
@@ -477,12 +507,13 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
           g_autoptr (GError) undo_error = NULL;
 
           if (!mtp_firewalld_apply_runtime (fw, undo, &undo_error))
-            g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                        _ ("(the runtime changes could not be undone: %s) "),
-                                        undo_error->message);
+            g_set_error (error, local_error->domain, local_error->code,
+                         _ ("%s; the runtime changes of this run could not be undone: %s"),
+                         local_error->message, undo_error->message);
           else
-            g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
-                                        _ ("(the runtime changes were undone) "));
+            g_set_error (error, local_error->domain, local_error->code,
+                         _ ("%s; the runtime changes of this run were undone"),
+                         local_error->message);
           return FALSE;
         }
       perm_store->changed = TRUE;

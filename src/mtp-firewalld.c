@@ -234,7 +234,11 @@ mtp_firewalld_get_info (MtpFirewalld *fw, GError **error)
       info->rfc3964_ipv4 = lookup_flag (config_props, "RFC3964_IPv4", TRUE);
     }
   else
-    info->backend = g_strdup ("unknown");
+    {
+      /* Unknown settings count as firewalld's defaults: RFC3964_IPv4=yes. */
+      info->backend = g_strdup ("unknown");
+      info->rfc3964_ipv4 = TRUE;
+    }
   return g_steal_pointer (&info);
 }
 
@@ -575,6 +579,7 @@ mtp_firewalld_apply_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError
   const Call *failed = NULL;
   g_autoptr (GError) reason = NULL;
   g_autofree char *what = NULL;
+  g_autoptr (GString) not_undone = g_string_new (NULL);
   guint n_undone = 0, n_undo_failed = 0;
 
   if (mtp_direct_plan_is_empty (plan))
@@ -611,7 +616,13 @@ mtp_firewalld_apply_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError
       if (u->error != NULL)
         {
           g_autofree char *undo_what = describe (u);
-          g_warning ("rollback: %s failed: %s", undo_what, u->error->message);
+          g_autoptr (GError) undo_reason = NULL;
+
+          /* Part of the error, not a g_warning: the user must see it in
+           * text and JSON alike, and tests run with fatal warnings. */
+          mtp_firewalld_set_error (&undo_reason, u->error, undo_what);
+          g_string_append_printf (not_undone, "%s%s", n_undo_failed > 0 ? "; " : "",
+                                  undo_reason->message);
           n_undo_failed++;
         }
       else
@@ -620,13 +631,15 @@ mtp_firewalld_apply_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError
 
   what = describe (failed);
   mtp_firewalld_set_error (&reason, failed->error, what);
-  if (n_undo_failed == 0)
+  if (n_undo_failed == 0 && n_undone == 0)
+    g_propagate_error (error, g_steal_pointer (&reason));
+  else if (n_undo_failed == 0)
     g_set_error (error, reason->domain, reason->code,
                  _ ("%s; the %u changes this run had made were undone"), reason->message, n_undone);
   else
     g_set_error (error, reason->domain, reason->code,
-                 _ ("%s; %u of the changes this run had made could not be undone (see above)"),
-                 reason->message, n_undo_failed);
+                 _ ("%s; %u of the changes this run had made could not be undone: %s"),
+                 reason->message, n_undo_failed, not_undone->str);
   clear_calls (calls);
   clear_calls (undo);
   return FALSE;

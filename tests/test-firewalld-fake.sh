@@ -1,0 +1,370 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# mesh-tproxy against a fake firewalld (tests/fake-firewalld.c) for what a real
+# firewalld cannot be made to do: refuse (polkit, lockdown), fail a call half-way
+# through a run or the permanent update (rollback), sit in INIT or FAILED, lose a
+# race (ALREADY_ENABLED), or be another version with other settings
+# (StrictForwardPorts, the 2.x flush, the IPv6 decision). The fake runs on the
+# sandbox's private bus; mesh-tproxy runs in the sandbox's network namespace, so
+# the iptables-save it runs reads that namespace's tables.
+set -u
+top=${MESON_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
+. "$top/tests/lib/tap.sh"
+[ "$(id -u)" -eq 0 ] || tap_skip "needs root: network namespaces"
+: "${MESH_TPROXY:=$top/build/src/mesh-tproxy}"
+: "${MTP_FAKE_FIREWALLD:=$top/build/tests/fake-firewalld}"
+. "$top/tests/lib/sandbox.sh"
+trap 'fake_stop; sandbox_stop' EXIT
+trap 'exit 1' INT TERM
+set -f # rule arguments are split on spaces below, never globbed
+
+sandbox_start
+sandbox_peer_start # an IPv6 address on a non-loopback interface: IPv6 is usable
+cat > "$SB_DIR/mtp.conf" <<EOT
+[mesh-tproxy]
+kuma-dp-user=65534
+firewalld-config-dir=$SB_DIR/etc
+EOT
+STATE=$SB_DIR/fake.state
+FAKE_PID=
+
+fake_start() { # fake_start [OPTION…]: a fresh fake firewalld with empty configurations
+  rm -f "$STATE"
+  : > "$SB_DIR/fake.out"
+  "$MTP_FAKE_FIREWALLD" --state-file "$STATE" "$@" > "$SB_DIR/fake.out" 2> "$SB_DIR/fake.log" &
+  FAKE_PID=$!
+  i=0
+  until grep -q '^ready$' "$SB_DIR/fake.out"; do
+    i=$((i + 1))
+    if [ $i -gt 250 ] || ! kill -0 "$FAKE_PID" 2>/dev/null; then
+      tap_not_ok "fake-firewalld $* starts" "$(cat "$SB_DIR/fake.log")"
+      FAKE_PID=; return 1
+    fi
+    sleep 0.02
+  done
+}
+fake_stop() {
+  [ -n "${FAKE_PID:-}" ] || return 0
+  kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=
+  # It releases the name before it exits; this only guards against a crash.
+  i=0
+  while [ -n "$(sandbox_firewalld_state)" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.02; done
+}
+
+# run COMMAND [OPTION…]: mesh-tproxy in the namespace; sets RC and ERR (stderr)
+run() {
+  c=$1; shift
+  sb "$MESH_TPROXY" "$c" --config "$SB_DIR/mtp.conf" "$@" > "$SB_DIR/out" 2> "$SB_DIR/err"; RC=$?
+  ERR=$(cat "$SB_DIR/err")
+}
+entries() { grep -v '^writes ' "$STATE"; }     # both configurations, sorted
+runtime() { sed -n 's/^runtime //p' "$STATE"; }
+permanent() { sed -n 's/^permanent //p' "$STATE"; }
+writes() { sed -n 's/^writes //p' "$STATE"; }  # write calls the fake received
+# The fake's log line for write call N: "addRule ipv4 nat OUTPUT 5 -j RETURN -> CODE: …"
+call_line() { sed -n "s/^call \(.*\) (write $1)\$/\1/p" "$SB_DIR/fake.log"; }
+
+has() { # has DESCRIPTION TEXT NEEDLE…: TEXT contains every NEEDLE
+  h_d=$1 h_t=$2; shift 2
+  for h_n in "$@"; do
+    case $h_t in *"$h_n"*) ;; *) tap_not_ok "$h_d" "missing: $h_n" "in: $h_t"; return ;; esac
+  done
+  tap_ok "$h_d"
+}
+errors() { printf '%s\n' "$ERR" | grep -v '^mesh-tproxy: warning: ' | grep -v '^$'; }
+lacks() { # lacks DESCRIPTION TEXT NEEDLE: TEXT does not contain NEEDLE
+  case $2 in *"$3"*) tap_not_ok "$1" "unexpected: $3" "in: $2" ;; *) tap_ok "$1" ;; esac
+}
+
+# Calls of firewall-cmd's kind, straight to the fake.
+fw() { # fw INTERFACE-SUFFIX METHOD ARG…
+  f_path=$FW_PATH; [ "$1" = config.direct ] && f_path=$FW_PATH/config
+  f_m=$FW_NAME.$1.$2; shift 2
+  gdbus call --system --dest "$FW_NAME" --object-path "$f_path" --method "$f_m" "$@" > /dev/null
+}
+fw_rule() { # fw_rule addRule|removeRule "ipv4 nat OUTPUT 5 -j RETURN"
+  f_method=$1
+  # shellcheck disable=SC2086 # split into ipv, table, chain, priority, args
+  set -- $2
+  f_ipv=$1 f_table=$2 f_chain=$3 f_prio=$4; shift 4
+  f_args=
+  for f_a in "$@"; do f_args="$f_args${f_args:+, }'$f_a'"; done
+  fw direct "$f_method" "$f_ipv" "$f_table" "$f_chain" "$f_prio" "[$f_args]"
+}
+# Foreign entries: a runtime chain and rule, and a permanent chain, rule and
+# passthrough (3 write calls).
+FOREIGN_RT="chain ipv4 filter FOREIGN_CHAIN
+rule ipv4 filter FOREIGN_CHAIN 0 -s 192.0.2.1 -j ACCEPT"
+FOREIGN_PERM="chain ipv4 filter FOREIGN_CHAIN
+passthrough ipv4 -t filter -A INPUT -s 192.0.2.2 -j DROP
+rule ipv4 filter FOREIGN_CHAIN 0 -s 192.0.2.1 -j ACCEPT"
+seed_foreign_runtime() {
+  fw direct addChain ipv4 filter FOREIGN_CHAIN
+  fw_rule addRule "ipv4 filter FOREIGN_CHAIN 0 -s 192.0.2.1 -j ACCEPT"
+}
+seed_foreign() {
+  seed_foreign_runtime
+  fw config.direct update "([('ipv4', 'filter', 'FOREIGN_CHAIN')], \
+[('ipv4', 'filter', 'FOREIGN_CHAIN', 0, ['-s', '192.0.2.1', '-j', 'ACCEPT'])], \
+[('ipv4', ['-t', 'filter', '-A', 'INPUT', '-s', '192.0.2.2', '-j', 'DROP'])])"
+}
+FOREIGN_IPT='*filter
+:FOREIGN - [0:0]
+-A INPUT -s 192.0.2.9/32 -j DROP
+COMMIT
+'
+foreign_iptables_add() { printf '%s' "$FOREIGN_IPT" | sb iptables-restore --noflush; }
+foreign_iptables_del() { sb iptables -D INPUT -s 192.0.2.9/32 -j DROP; sb iptables -X FOREIGN; }
+# sorted lines of two lists
+union() { printf '%s\n%s\n' "$1" "$2" | grep -v '^$' | LC_ALL=C sort; } # as the fake sorts (strcmp)
+
+[ -x "$MTP_FAKE_FIREWALLD" ] || { tap_not_ok "fake-firewalld is built ($MTP_FAKE_FIREWALLD)"; tap_done; exit 1; }
+
+# The reference: a clean install on the default fake (1.3.3: IPv4 only).
+fake_start || { tap_done; exit 1; }
+run install --store-firewalld
+check "reference: install --store-firewalld on a fake firewalld 1.3.3 exits 0" 0 "$RC"
+REF=$(runtime)
+N_ALL=$(writes)    # every runtime call, then one update
+N_RT=$((N_ALL - 1))
+check "reference: the permanent configuration equals the runtime one" "$REF" "$(permanent)"
+check "reference: one write call per chain and rule, plus one update" \
+  "$(printf '%s\n' "$REF" | grep -c .)" "$N_RT"
+lacks "reference: IPv4 only" "$REF" "ipv6"
+run install --store-firewalld
+check "reference: a second install exits 0 and makes no write call" "0 $N_ALL" "$RC $(writes)"
+fake_stop
+tap_ok "a clean install makes $N_ALL write calls ($N_RT runtime, 1 update)"
+
+# a. polkit refuses every write; reads still work
+fake_start --not-authorized
+run install --store-firewalld
+check "a. not authorized: install exits 4" 4 "$RC"
+has "a. the message says firewalld refused, and names polkit" "$ERR" "firewalld refused" "polkit" \
+  "Not Authorized(polkit): org.fedoraproject.FirewallD1.direct"
+check "a. nothing changed" "" "$(entries)"
+tap_ok "a. $(writes) write calls were refused"
+run status --store-firewalld
+check "a. status still works (reads are allowed): not installed, exit 5" 5 "$RC"
+fake_stop
+
+# b. lockdown
+fake_start --lockdown
+run install --store-firewalld
+check "b. lockdown: install exits 4" 4 "$RC"
+has "b. the message names lockdown" "$ERR" "ACCESS_DENIED: lockdown is enabled" "lockdown mode"
+check "b. nothing changed" "" "$(entries)"
+fake_stop
+
+# c. StrictForwardPorts=yes rejects every redirected connection
+fake_start --strict-forward-ports
+run install
+check "c. StrictForwardPorts=yes: install exits 1" 1 "$RC"
+has "c. the message names StrictForwardPorts and the way out" "$ERR" "StrictForwardPorts" \
+  "--allow-strict-forward-ports"
+check "c. no write call" 0 "$(writes)"
+run install --allow-strict-forward-ports
+check "c. with --allow-strict-forward-ports: exit 0" 0 "$RC"
+has "c. ... and a warning" "$ERR" "warning: firewalld has StrictForwardPorts=yes"
+check "c. ... and the rules are installed" "$REF" "$(runtime)"
+fake_stop
+
+# d. firewalld 2.x flushes every iptables table on its first direct call
+foreign_iptables_add
+fake_start --version 2.1.0
+run install
+check "d. 2.1.0, no direct config, foreign iptables rules: install exits 1" 1 "$RC"
+has "d. the message explains the flush and the way out" "$ERR" "flush" "--allow-firewalld-flush" \
+  "ipv4 filter INPUT"
+check "d. no write call" 0 "$(writes)"
+run install --allow-firewalld-flush
+check "d. with --allow-firewalld-flush: exit 0" 0 "$RC"
+has "d. ... with a warning" "$ERR" "warning: firewalld 2.1.0 will flush every iptables table"
+check "d. ... and the rules are installed" "$REF" "$(runtime)"
+fake_stop
+fake_start --version 2.1.0
+fw direct addChain ipv4 filter FOREIGN_CHAIN
+run install
+check "d. 2.1.0 that already has a direct chain (it flushes anyway): exit 0" 0 "$RC"
+lacks "d. ... without a flush warning" "$ERR" "flush"
+fake_stop
+foreign_iptables_del
+fake_start --version 2.1.0
+run install
+check "d. 2.1.0 and no foreign iptables rules: exit 0" 0 "$RC"
+lacks "d. ... silently (no flush warning)" "$ERR" "flush"
+check "d. ... and the rules are installed" "$REF" "$(runtime)"
+fake_stop
+foreign_iptables_add
+fake_start --version 1.3.3
+run install
+check "d. 1.3.3 with foreign iptables rules (it flushes at every start anyway): exit 0" 0 "$RC"
+lacks "d. ... without a flush warning" "$ERR" "flush"
+fake_stop
+foreign_iptables_del
+
+# e. a call fails half-way: everything this run changed is undone
+for k in 1 3 9 $N_RT $N_ALL; do
+  for seeded in no yes; do
+    offset=0; [ $seeded = yes ] && offset=3
+    what="e. call $k of $N_ALL fails$([ $seeded = yes ] && echo ', foreign entries')"
+    fake_start --fail-call $((k + offset))
+    [ $seeded = yes ] && seed_foreign
+    before=$(entries)
+    run install --store-firewalld
+    check "$what: install exits 1" 1 "$RC"
+    failed=$(call_line $((k + offset)))
+    # shellcheck disable=SC2086 # split the call into its words
+    case $failed in
+      addChain*) set -- $failed; name="adding chain $2 $3 $4" ;;
+      addRule*)
+        set -- $failed
+        name="adding rule '$2 $3 $4 $5 $6 $7 $8 $9"
+        ;;
+      update*) name="writing firewalld's permanent rules" ;;
+      *) name="(call $k: $failed)" ;;
+    esac
+    has "$what: the message names it ($name…), COMMAND_FAILED and the undo" "$ERR" "$name" \
+      "COMMAND_FAILED" "undone"
+    check "$what: both configurations are as before" "$before" "$(entries)"
+    if [ "$k" -le "$N_RT" ]; then
+      n_undone=$(printf '%s\n' "$ERR" | sed -n 's/.*the \([0-9]*\) changes this run had made were undone.*/\1/p')
+      check "$what: the undo count in the message is what the fake saw" \
+        "$(grep -c '^call remove.* -> ok ' "$SB_DIR/fake.log")" "${n_undone:-none}"
+    fi
+    fake_stop
+  done
+done
+fake_start
+seed_foreign
+run install --store-firewalld
+check "e. a clean install over foreign entries exits 0" 0 "$RC"
+check "e. ... the runtime holds the foreign entries and ours" "$(union "$FOREIGN_RT" "$REF")" "$(runtime)"
+check "e. ... the permanent config holds the foreign entries and ours" \
+  "$(union "$FOREIGN_PERM" "$REF")" "$(permanent)"
+fake_stop
+
+# f. the permanent update fails: the runtime changes are undone
+fake_start --fail-update
+seed_foreign_runtime # (an update would fail)
+before=$(entries)
+w0=$(writes)
+run install --store-firewalld
+check "f. the permanent update fails: install exits 1" 1 "$RC"
+has "f. the message says so, and that the runtime changes were undone" "$ERR" \
+  "writing firewalld's permanent rules" "COMMAND_FAILED" "runtime changes" "undone"
+check "f. both configurations are as before" "$before" "$(entries)"
+check "f. write calls: $N_RT runtime, 1 update, $N_RT to undo" $((2 * N_RT + 1)) $(($(writes) - w0))
+fake_stop
+
+# g. firewalld not RUNNING
+fake_start --state FAILED
+run install
+check "g. state FAILED: install exits 1" 1 "$RC"
+has "g. the message names FAILED" "$ERR" "state FAILED"
+check "g. no write call" 0 "$(writes)"
+fake_stop
+fake_start --state INIT
+t0=$(date +%s)
+run install
+t=$(($(date +%s) - t0))
+check "g. state INIT throughout: install exits 1" 1 "$RC"
+has "g. the message names INIT" "$ERR" "stayed in state INIT"
+if [ "$t" -ge 9 ] && [ "$t" -le 15 ]; then tap_ok "g. it waited for RUNNING first (${t} s)"
+else tap_not_ok "g. it waited for RUNNING about 10 s" "waited $t s"; fi
+check "g. no write call" 0 "$(writes)"
+fake_stop
+
+# h. others' changes: repair, and the ALREADY_ENABLED race
+fake_start
+run install --store-firewalld
+output_rule=$(printf '%s\n' "$REF" | grep '^rule ipv4 nat OUTPUT ')
+fw_rule removeRule "${output_rule#rule }"
+w0=$(writes)
+run install --store-firewalld
+check "h. one of our rules removed behind our back: install exits 0" 0 "$RC"
+check "h. ... with no error (warnings only)" "" "$(errors)"
+check "h. ... the runtime is complete again" "$REF" "$(runtime)"
+check "h. ... with one write call" 1 $(($(writes) - w0))
+fake_stop
+# --hide-runtime: mesh-tproxy reads an empty runtime, as if another writer
+# added our entries between its read and its writes.
+fake_start --hide-runtime
+fw direct addChain ipv4 nat KUMA_MESH_OUTBOUND
+fw_rule addRule "${output_rule#rule }"
+run install --store-firewalld
+check "h. our chain and rule added by someone else meanwhile: install exits 0" 0 "$RC"
+check "h. ... with no error (warnings only)" "" "$(errors)"
+check "h. ... firewalld answered ALREADY_ENABLED twice" 2 "$(grep -c -- '-> ALREADY_ENABLED' "$SB_DIR/fake.log")"
+check "h. ... the runtime is complete" "$REF" "$(runtime)"
+fake_stop
+fake_start --hide-runtime --fail-call 9
+fw direct addChain ipv4 nat KUMA_MESH_OUTBOUND
+fw_rule addRule "${output_rule#rule }"
+before=$(entries)
+run install
+check "h. the same, and then a call fails: install exits 1" 1 "$RC"
+check "h. ... the rollback leaves what others added (it did not add it)" "$before" "$(entries)"
+fake_stop
+
+# i. IPv6 rules only where firewalld lets redirected IPv6 connections through
+ipv6_case() { # ipv6_case EXPECTED(yes|no) FAKE-OPTION…
+  i_want=$1; shift
+  fake_start "$@"
+  run install
+  i_n6=$(runtime | grep -c ' ipv6 ')
+  if [ "$i_want" = yes ]; then
+    check "i. $*: exit 0, IPv6 rules installed, no RFC3964 warning" "0 yes" \
+      "$RC $([ "$i_n6" -gt 0 ] && echo yes || echo no)$(printf '%s' "$ERR" | grep -q RFC3964 && echo ' (warned)')"
+    check "i. $*: IPv4 and IPv6 alike" "$(printf '%s\n' "$REF" | grep -c .)" "$i_n6"
+  else
+    check "i. $*: exit 0, no IPv6 rule" "0 0" "$RC $i_n6"
+    has "i. $*: the RFC3964_IPv4 warning" "$ERR" "IPv6 rules are not installed" "RFC3964_IPv4"
+  fi
+  fake_stop
+}
+ipv6_case yes --version 2.3.0 --backend nftables
+ipv6_case no --version 1.3.3
+ipv6_case no --version 2.2.1
+ipv6_case yes --version 2.3.0 --rfc3964 no
+ipv6_case yes --version 1.3.3 --rfc3964 no
+ipv6_case no --version 2.5.0 --backend iptables
+
+
+# j. an undo call fails too: the message says which, as part of the error
+fake_start --fail-call 9 --fail-call $((N_RT + 1))
+run install --store-firewalld
+check "j. call 9 and the first undo call fail: install exits 1" 1 "$RC"
+has "j. ... the message names what could not be undone" "$ERR" "could not be undone" \
+  "removing rule '" "removing chain ipv4 nat"
+check "j. ... no other output (no GLib warning)" "" "$(printf '%s\n' "$ERR" | grep -v '^mesh-tproxy: ')"
+check "j. ... exactly what could not be undone stays: a rule and the chain it is in" 2 "$(runtime | grep -c .)"
+fake_stop
+
+# k. firewalld's settings cannot be read: assume its defaults, and that it may flush
+foreign_iptables_add
+fake_start --version 2.1.0 --hide-config
+run install
+check "k. settings unreadable, 2.1.0, foreign iptables rules: install exits 1" 1 "$RC"
+has "k. ... the message explains the flush" "$ERR" "--allow-firewalld-flush"
+check "k. ... no write call" 0 "$(writes)"
+run install --allow-firewalld-flush
+check "k. ... with --allow-firewalld-flush: exit 0, no IPv6 rule (RFC3964_IPv4 counts as yes)" \
+  "0 0" "$RC $(runtime | grep -c ' ipv6 ')"
+fake_stop
+foreign_iptables_del
+
+# l. untracked leftovers of ours, and a passthrough fails while they are cleared
+fake_start --fail-call 5 # 2 seeding calls, 2 removals of the tracked ones, then a passthrough
+fw direct addChain ipv4 nat KUMA_MESH_OUTBOUND
+fw_rule addRule "${output_rule#rule }"
+sb "$MESH_TPROXY" show --config "$SB_DIR/mtp.conf" --family ipv4 --disable-comments | sb iptables-restore --noflush
+before=$(entries)
+run install
+check "l. a passthrough fails while clearing untracked leftovers: install exits 1" 1 "$RC"
+has "l. ... the message names the command" "$ERR" "through firewalld" "COMMAND_FAILED"
+check "l. ... firewalld's own entries of ours are put back" "$before" "$(entries)"
+fake_stop
+sb iptables -t nat -F; sb iptables -t nat -X
+
+tap_done
