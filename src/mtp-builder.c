@@ -543,6 +543,7 @@ mtp_build_ruleset (const MtpConfig *config, const MtpHostFacts *facts)
 {
   MtpRuleset *ruleset = mtp_ruleset_new ();
 
+  ruleset->loopback = g_strdup (facts->loopback);
   build_family (config, facts, ruleset, MTP_FAMILY_IPV4);
 
   if (config->ip_family_mode == MTP_IP_FAMILY_MODE_IPV4)

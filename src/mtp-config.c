@@ -20,6 +20,8 @@ typedef enum
   OPT_IP_FAMILY_MODE,
   OPT_FORMAT,
   OPT_FAMILY,
+  OPT_BACKEND,
+  OPT_SECONDS,
   OPT_HELP,
 } OptType;
 
@@ -93,6 +95,11 @@ static const OptDesc options[] = {
   { "store-firewalld", OPT_BOOL, OFF (store_firewalld),
     MTP_COMMAND_INSTALL | MTP_COMMAND_UNINSTALL | MTP_COMMAND_STATUS, TRUE, N_ ("BOOL"),
     N_ ("Make the rules permanent in firewalld's direct configuration") },
+  { "backend", OPT_BACKEND, OFF (backend), ALL & ~MTP_COMMAND_SHOW, TRUE, N_ ("BACKEND"),
+    N_ ("auto (firewalld when it runs, else the kernel's tables through libiptc), firewalld "
+        "or iptables (default: auto)") },
+  { "wait", OPT_SECONDS, OFF (wait), ALL & ~MTP_COMMAND_SHOW, TRUE, N_ ("SECONDS"),
+    N_ ("How long to wait for the xtables lock held by another program (default: 5)") },
   { "firewalld-config-dir", OPT_STRING, OFF (firewalld_config_dir), ALL & ~MTP_COMMAND_SHOW, TRUE,
     N_ ("DIR"),
     N_ ("firewalld's configuration directory, for direct.xml while firewalld is not running "
@@ -166,6 +173,7 @@ mtp_config_new (void)
   c->resolv_conf = g_strdup (MTP_DEFAULT_RESOLV_CONF);
   c->config_path = g_strdup (MTP_DEFAULT_CONFIG);
   c->firewalld_config_dir = g_strdup (MTP_DEFAULT_FIREWALLD_DIR);
+  c->wait = MTP_DEFAULT_WAIT;
   c->format = MTP_FORMAT_IPTABLES;
   return c;
 }
@@ -291,6 +299,23 @@ set_value (MtpConfig *config, const OptDesc *opt, const char *value, GError **er
             return FALSE;
           config->family = family == 0 ? MTP_FAMILY_IPV4 : MTP_FAMILY_IPV6;
           config->family_only = TRUE;
+          return TRUE;
+        }
+      case OPT_BACKEND:
+        {
+          static const char *const names[] = { "auto", "firewalld", "iptables", NULL };
+          return parse_enum (value, names, (int *)field, error);
+        }
+      case OPT_SECONDS:
+        {
+          guint64 seconds;
+          if (!g_ascii_string_to_unsigned (value, 10, 0, 3600, &seconds, NULL))
+            {
+              g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+                           _ ("'%s' is not a number of seconds from 0 to 3600"), value);
+              return FALSE;
+            }
+          *(guint *)field = (guint)seconds;
           return TRUE;
         }
       case OPT_HELP:

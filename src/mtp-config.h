@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 #define MTP_DEFAULT_RESOLV_CONF   "/etc/resolv.conf"
 #define MTP_CONFIG_GROUP          "mesh-tproxy"
 #define MTP_DEFAULT_FIREWALLD_DIR "/etc/firewalld"
+#define MTP_DEFAULT_WAIT          5
 
 typedef enum
 {
@@ -26,6 +27,13 @@ typedef enum
   MTP_COMMAND_STATUS = 1 << 2,
   MTP_COMMAND_SHOW = 1 << 3,
 } MtpCommand;
+
+typedef enum
+{
+  MTP_BACKEND_AUTO,
+  MTP_BACKEND_FIREWALLD,
+  MTP_BACKEND_IPTABLES,
+} MtpBackend;
 
 typedef enum
 {
@@ -63,6 +71,8 @@ typedef struct
   char *resolv_conf;
   gboolean store_firewalld;
   char *firewalld_config_dir;
+  MtpBackend backend;
+  guint wait; /* seconds, for the xtables lock */
   gboolean allow_firewalld_flush;
   gboolean allow_strict_forward_ports;
 

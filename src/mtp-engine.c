@@ -8,8 +8,10 @@
 #include "mtp-engine.h"
 #include "mtp-error.h"
 #include "mtp-firewalld.h"
+#include "mtp-iptc.h"
 #include "mtp-json.h"
 #include "mtp-kernel.h"
+#include "mtp-netlink.h"
 
 #define WAIT_FOR_RUNNING_MS 10000
 
@@ -570,6 +572,89 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
   return TRUE;
 }
 
+/* The host's iptables tools, when they are the nft ones, do not show the
+ * legacy tables that libiptc writes: say so, once per run. */
+static void
+note_tools (MtpReport *r)
+{
+  const char *argv[] = { "iptables", "-V", NULL };
+  g_autofree char *out = NULL;
+  gint status = 1;
+
+  if (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                    NULL, NULL, &out, NULL, &status, NULL)
+      && out != NULL && strstr (out, "nf_tables") != NULL)
+    notice (r, _ ("this host's iptables commands use nftables: the rules are in the kernel's "
+                  "legacy tables, enforced, and listed by iptables-legacy-save and "
+                  "ip6tables-legacy-save, not by iptables-save or nft"));
+}
+
+static gboolean
+run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired, MtpReport *r,
+          GError **error)
+{
+  g_autoptr (GPtrArray) tables
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_iptc_table_free);
+  gboolean check = command == MTP_COMMAND_STATUS || r->check_only;
+
+  if (r->backend == NULL)
+    r->backend = g_strdup ("iptables-legacy");
+  else
+    {
+      g_autofree char *both = g_strconcat (r->backend, "+iptables-legacy", NULL);
+      g_free (r->backend);
+      r->backend = g_steal_pointer (&both);
+    }
+  if (!mtp_iptc_run (command == MTP_COMMAND_UNINSTALL ? NULL : desired, desired, check,
+                     config->wait, tables, error))
+    return FALSE;
+  for (guint i = 0; i < tables->len; i++)
+    {
+      MtpIptcTable *t = tables->pdata[i];
+      MtpStoreReport *s;
+
+      /* Tables that hold nothing of ours and should not: not worth a line. */
+      if (t->n_ours == 0 && mtp_direct_plan_is_empty (t->plan))
+        continue;
+      s = g_new0 (MtpStoreReport, 1);
+
+      s->id = g_strdup ("iptables-legacy");
+      s->location = g_strdup_printf ("%s %s", mtp_family_to_string (t->family),
+                                     mtp_table_to_string (t->table));
+      s->plan = g_steal_pointer (&t->plan);
+      s->n_ours = t->n_ours;
+      s->changed = t->changed;
+      g_ptr_array_add (r->stores, s);
+    }
+  if (command == MTP_COMMAND_INSTALL)
+    note_tools (r);
+  return TRUE;
+}
+
+/* ::6/128 on the loopback interface, which the IPv6 rules expect; it does not
+ * survive a reboot, so every install makes sure of it (the boot unit runs
+ * one), and uninstall takes it away again. */
+static gboolean
+set_passthrough_address (MtpCommand command, const MtpRuleset *desired, MtpReport *r,
+                         GError **error)
+{
+  gboolean want = command == MTP_COMMAND_INSTALL && desired != NULL
+                  && mtp_ruleset_has_family (desired, MTP_FAMILY_IPV6);
+  gboolean changed = FALSE;
+  const char *lo = desired != NULL && desired->loopback != NULL ? desired->loopback : "lo";
+
+  if (command == MTP_COMMAND_INSTALL && !want)
+    return TRUE;
+  if (!mtp_passthrough_address_set (lo, want, &changed, error))
+    return FALSE;
+  if (changed)
+    {
+      r->changed = TRUE;
+      notice (r, want ? _ ("added ::6/128 to '%s'") : _ ("removed ::6/128 from '%s'"), lo);
+    }
+  return TRUE;
+}
+
 static void
 finish_status (MtpReport *r)
 {
@@ -581,7 +666,6 @@ finish_status (MtpReport *r)
       any_ours |= s->n_ours > 0;
       all_in_sync &= mtp_direct_plan_is_empty (s->plan);
     }
-  r->changed = FALSE;
   for (guint i = 0; i < r->stores->len; i++)
     r->changed |= ((MtpStoreReport *)r->stores->pdata[i])->changed;
   if (all_in_sync && !r->kernel_drift)
@@ -604,18 +688,46 @@ mtp_engine_run (MtpCommand command, const MtpConfig *config, const MtpRuleset *d
        desired != NULL && command != MTP_COMMAND_UNINSTALL && i < desired->notices->len; i++)
     notice (r, "%s", (const char *)desired->notices->pdata[i]);
 
-  if (mtp_firewalld_is_running (fw))
-    ok = run_online (command, config, desired, fw, r, error);
-  else if (command == MTP_COMMAND_UNINSTALL || config->store_firewalld)
-    ok = run_offline (command, config, desired, r, error);
-  else
+  switch (config->backend)
     {
-      g_set_error (error, MTP_ERROR, MTP_ERROR_NOT_SUPPORTED,
-                   _ ("firewalld is not running, and hosts without firewalld (the libiptc "
-                      "backend) are not supported yet; --store-firewalld writes firewalld's "
-                      "permanent configuration for when it starts"));
-      ok = FALSE;
+      case MTP_BACKEND_IPTABLES:
+        if (mtp_firewalld_is_running (fw))
+          warn (r,
+                _ ("firewalld is running: it flushes the iptables tables at its next reload or "
+                   "restart (1.x) or does not see these rules; the firewalld backend keeps them"));
+        ok = run_iptc (command, config, desired, r, error);
+        break;
+      case MTP_BACKEND_FIREWALLD:
+        if (mtp_firewalld_is_running (fw))
+          ok = run_online (command, config, desired, fw, r, error);
+        else if (command == MTP_COMMAND_UNINSTALL || config->store_firewalld)
+          ok = run_offline (command, config, desired, r, error);
+        else
+          {
+            g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                         _ ("firewalld is not running; --store-firewalld writes its permanent "
+                            "configuration for when it starts"));
+            ok = FALSE;
+          }
+        break;
+      case MTP_BACKEND_AUTO:
+      default:
+        if (mtp_firewalld_is_running (fw))
+          ok = run_online (command, config, desired, fw, r, error);
+        else if (config->store_firewalld)
+          ok = run_offline (command, config, desired, r, error);
+        else if (command == MTP_COMMAND_UNINSTALL)
+          /* Whichever way the rules were installed: the file, if there is one,
+         * and the kernel's tables. */
+          ok = run_offline (command, config, desired, r, error)
+               && run_iptc (command, config, desired, r, error);
+        else
+          ok = run_iptc (command, config, desired, r, error);
+        break;
     }
+  if (ok && !r->check_only && command != MTP_COMMAND_STATUS
+      && (desired != NULL || command == MTP_COMMAND_UNINSTALL))
+    ok = set_passthrough_address (command, desired, r, error);
   r->n_firewalld_writes = mtp_firewalld_get_n_writes (fw);
   finish_status (r);
   return ok;
@@ -623,14 +735,16 @@ mtp_engine_run (MtpCommand command, const MtpConfig *config, const MtpRuleset *d
 
 /* Reports. */
 
-static const char *
+static char *
 store_name (const MtpStoreReport *s)
 {
   if (strcmp (s->id, "firewalld-runtime") == 0)
-    return _ ("firewalld runtime");
+    return g_strdup (_ ("firewalld runtime"));
   if (strcmp (s->id, "firewalld-permanent") == 0)
-    return _ ("firewalld permanent");
-  return s->location;
+    return g_strdup (_ ("firewalld permanent"));
+  if (strcmp (s->id, "iptables-legacy") == 0)
+    return g_strdup_printf ("iptables-legacy %s", s->location);
+  return g_strdup (s->location);
 }
 
 static void
@@ -675,15 +789,16 @@ mtp_report_to_text (const MtpReport *r)
     {
       const MtpStoreReport *s = r->stores->pdata[i];
       const MtpDirectPlan *p = s->plan;
+      g_autofree char *name = store_name (s);
 
       if (mtp_direct_plan_is_empty (p))
-        g_string_append_printf (out, _ ("%s: in sync (%u entries of ours)\n"), store_name (s),
+        g_string_append_printf (out, _ ("%s: in sync (%u entries of ours)\n"), name,
                                 s->n_ours);
       else if (status)
         g_string_append_printf (out,
                                 _ ("%s: %u chains and %u rules missing, %u rules and %u "
                                    "chains extra\n"),
-                                store_name (s), p->add_chains->len, p->add_rules->len,
+                                name, p->add_chains->len, p->add_rules->len,
                                 p->remove_rules->len, p->remove_chains->len);
       else
         g_string_append_printf (out,
@@ -691,11 +806,13 @@ mtp_report_to_text (const MtpReport *r)
                                            "rules and %u chains\n")
                                       : _ ("%s: added %u chains and %u rules, removed %u "
                                            "rules and %u chains\n"),
-                                store_name (s), p->add_chains->len, p->add_rules->len,
+                                name, p->add_chains->len, p->add_rules->len,
                                 p->remove_rules->len, p->remove_chains->len);
       if (status || r->check_only)
         append_plan_lines (out, p, status);
     }
+  if (r->stores->len == 0)
+    g_string_append (out, _ ("no rule of ours is installed, and none is wanted\n"));
   if (status)
     g_string_append (out, r->status == MTP_STATUS_IN_SYNC         ? _ ("status: in sync\n")
                           : r->status == MTP_STATUS_NOT_INSTALLED ? _ ("status: not installed\n")

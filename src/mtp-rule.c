@@ -272,6 +272,7 @@ mtp_ruleset_free (MtpRuleset *ruleset)
   g_ptr_array_unref (ruleset->chains);
   g_ptr_array_unref (ruleset->rules);
   g_ptr_array_unref (ruleset->notices);
+  g_free (ruleset->loopback);
   g_free (ruleset);
 }
 

@@ -123,6 +123,7 @@ typedef struct
   GPtrArray *chains;  /* of MtpChain: ours, created before any rule */
   GPtrArray *rules;   /* of MtpRule, in build order */
   GPtrArray *notices; /* of char*: what the builder decided and why */
+  char *loopback;     /* the loopback interface the rules name */
 } MtpRuleset;
 
 const char *mtp_table_to_string (MtpTable table);
