@@ -792,22 +792,21 @@ mtp_report_to_text (const MtpReport *r)
       g_autofree char *name = store_name (s);
 
       if (mtp_direct_plan_is_empty (p))
-        g_string_append_printf (out, _ ("%s: in sync (%u entries of ours)\n"), name,
-                                s->n_ours);
+        g_string_append_printf (out, _ ("%s: in sync (%u entries of ours)\n"), name, s->n_ours);
       else if (status)
         g_string_append_printf (out,
                                 _ ("%s: %u chains and %u rules missing, %u rules and %u "
                                    "chains extra\n"),
-                                name, p->add_chains->len, p->add_rules->len,
-                                p->remove_rules->len, p->remove_chains->len);
+                                name, p->add_chains->len, p->add_rules->len, p->remove_rules->len,
+                                p->remove_chains->len);
       else
         g_string_append_printf (out,
                                 would ? _ ("%s: would add %u chains and %u rules, remove %u "
                                            "rules and %u chains\n")
                                       : _ ("%s: added %u chains and %u rules, removed %u "
                                            "rules and %u chains\n"),
-                                name, p->add_chains->len, p->add_rules->len,
-                                p->remove_rules->len, p->remove_chains->len);
+                                name, p->add_chains->len, p->add_rules->len, p->remove_rules->len,
+                                p->remove_chains->len);
       if (status || r->check_only)
         append_plan_lines (out, p, status);
     }
