@@ -45,7 +45,7 @@ typedef struct
  * man page all follow it. */
 static const OptDesc options[] = {
   { "config", OPT_STRING, OFF (config_path), ALL, FALSE, N_ ("PATH"),
-    N_ ("Configuration file (default: " MTP_DEFAULT_CONFIG ")") },
+    N_ ("Configuration file (default: the system's, see mesh-tproxy.conf(5))") },
   { "kuma-dp-user", OPT_STRING, OFF (kuma_dp_user), RULES, TRUE, N_ ("NAME|UID"),
     N_ ("User the data plane proxy runs as; its traffic is not redirected (default: UID 5678, "
         "then user kuma-dp)") },
