@@ -195,7 +195,6 @@ mtp_direct_rule_is_ours (const MtpDirectRule *r)
 
 static char *rule_key (const MtpDirectRule *r);
 static GHashTable *rule_keys (const GPtrArray *rules);
-static gboolean has_chain (const GPtrArray *chains, const MtpDirectChain *c);
 
 void
 mtp_direct_split (const MtpDirect *all, const MtpDirect *known, MtpDirect **ours,
@@ -209,7 +208,7 @@ mtp_direct_split (const MtpDirect *all, const MtpDirect *known, MtpDirect **ours
     {
       const MtpDirectChain *c = all->chains->pdata[i];
       gboolean mine = mtp_direct_chain_name_is_ours (c->chain)
-                      || (known != NULL && has_chain (known->chains, c));
+                      || (known != NULL && mtp_direct_has_chain (known->chains, c));
       g_ptr_array_add (mine ? o->chains : f->chains, mtp_direct_chain_copy (c));
     }
   for (guint i = 0; i < all->rules->len; i++)
@@ -338,8 +337,8 @@ mtp_direct_from_variant (GVariant *settings, GError **error)
   return g_steal_pointer (&d);
 }
 
-static gboolean
-has_chain (const GPtrArray *chains, const MtpDirectChain *c)
+gboolean
+mtp_direct_has_chain (const GPtrArray *chains, const MtpDirectChain *c)
 {
   for (guint i = 0; i < chains->len; i++)
     if (mtp_direct_chain_equal (chains->pdata[i], c))
@@ -408,12 +407,12 @@ mtp_direct_plan_new (const MtpDirect *desired, const MtpDirect *current)
   plan->remove_rules = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_direct_rule_free);
 
   for (guint i = 0; i < desired->chains->len; i++)
-    if (!has_chain (current->chains, desired->chains->pdata[i])
-        && !has_chain (plan->add_chains, desired->chains->pdata[i]))
+    if (!mtp_direct_has_chain (current->chains, desired->chains->pdata[i])
+        && !mtp_direct_has_chain (plan->add_chains, desired->chains->pdata[i]))
       g_ptr_array_add (plan->add_chains, mtp_direct_chain_copy (desired->chains->pdata[i]));
   for (guint i = 0; i < current->chains->len; i++)
-    if (!has_chain (desired->chains, current->chains->pdata[i])
-        && !has_chain (plan->remove_chains, current->chains->pdata[i]))
+    if (!mtp_direct_has_chain (desired->chains, current->chains->pdata[i])
+        && !mtp_direct_has_chain (plan->remove_chains, current->chains->pdata[i]))
       g_ptr_array_add (plan->remove_chains, mtp_direct_chain_copy (current->chains->pdata[i]));
 
   add_missing_rules (plan->add_rules, desired->rules, current_keys);

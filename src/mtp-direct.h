@@ -43,6 +43,8 @@ MtpDirectChain *mtp_direct_chain_new (const char *ipv, const char *table, const 
 MtpDirectChain *mtp_direct_chain_copy (const MtpDirectChain *chain);
 void mtp_direct_chain_free (MtpDirectChain *chain);
 gboolean mtp_direct_chain_equal (const MtpDirectChain *a, const MtpDirectChain *b);
+/* Whether chains (of MtpDirectChain) holds one equal to c. */
+gboolean mtp_direct_has_chain (const GPtrArray *chains, const MtpDirectChain *c);
 
 MtpDirectRule *mtp_direct_rule_new (const char *ipv, const char *table, const char *chain,
                                     gint32 priority, const char *const *args);

@@ -186,15 +186,6 @@ count_rules (GHashTable *counts, const GPtrArray *rules)
     }
 }
 
-static gboolean
-has_chain (const GPtrArray *chains, const MtpDirectChain *c)
-{
-  for (guint i = 0; i < chains->len; i++)
-    if (mtp_direct_chain_equal (chains->pdata[i], c))
-      return TRUE;
-  return FALSE;
-}
-
 /* Our rules and chains in the kernel tables, both families. */
 static MtpDirect *
 kernel_ours (GError **error)
@@ -230,7 +221,7 @@ has_untracked (const MtpDirect *kernel, const MtpDirect *tracked)
   gpointer key, value;
 
   for (guint i = 0; i < kernel->chains->len; i++)
-    if (!has_chain (tracked->chains, kernel->chains->pdata[i]))
+    if (!mtp_direct_has_chain (tracked->chains, kernel->chains->pdata[i]))
       return TRUE;
   count_rules (kc, kernel->rules);
   count_rules (tc, tracked->rules);
