@@ -555,11 +555,14 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
   if (!mtp_direct_xml_save (xml, error))
     return FALSE;
   store->changed = TRUE;
+  /* A warning, not a notice: nothing is live until firewalld starts, and on a
+   * host where it is masked or disabled that is never (backend=iptables is
+   * for such hosts). */
   if (command == MTP_COMMAND_INSTALL)
-    notice (r,
-            _ ("firewalld is not running: the rules are in '%s' and take effect when "
-               "firewalld starts"),
-            path);
+    warn (r,
+          _ ("firewalld is not running: the rules are in '%s' and take effect when "
+             "firewalld starts; nothing is redirected until then"),
+          path);
   return TRUE;
 }
 

@@ -188,13 +188,15 @@ ip6_nat_available (void)
          || file_mentions (builtin, "/nft_chain_nat.ko");
 }
 
-/* "a non-loopback IPv6 address and a working ip6 nat table", as Kuma checks,
- * without running ip6tables (which would load modules and create tables). */
+/* IPv6 enabled in the kernel and a working ip6 nat table, without running
+ * ip6tables (which would load modules and create tables). Kuma also wants a
+ * non-loopback IPv6 address; we do not: the boot unit runs before the network
+ * is configured, when no interface has one yet, and must not drop the IPv6
+ * rules then. */
 static void
 probe_ipv6 (MtpHostFacts *facts)
 {
   struct ifaddrs *ifa_list = NULL;
-  gboolean have_address = FALSE;
   g_autofree char *disabled = NULL;
 
   if (!g_file_get_contents ("/proc/sys/net/ipv6/conf/all/disable_ipv6", &disabled, NULL, NULL))
@@ -218,17 +220,10 @@ probe_ipv6 (MtpHostFacts *facts)
             {
               g_free (facts->loopback);
               facts->loopback = g_strdup (ifa->ifa_name);
-              continue;
+              break;
             }
-          if (ifa->ifa_addr->sa_family == AF_INET6)
-            have_address = TRUE;
         }
       freeifaddrs (ifa_list);
-    }
-  if (!have_address)
-    {
-      facts->ipv6_reason = g_strdup (_ ("no network interface has an IPv6 address"));
-      return;
     }
 
   if (ip6_nat_available ())
