@@ -549,18 +549,27 @@ append_calls (GArray *calls, Op op, const GPtrArray *items)
     }
 }
 
-/* Sends every call at once (firewalld executes the calls of one connection in
- * order) and waits for all replies. */
+/* Sends the calls without waiting for each reply (firewalld executes the
+ * calls of one connection in order), but never more than MAX_IN_FLIGHT at
+ * once: the system bus refuses more pending replies per connection than its
+ * max_replies_per_connection (128 by default). */
+#define MAX_IN_FLIGHT 64
+
 static void
 run_calls (MtpFirewalld *fw, GArray *calls, Waiter *waiter)
 {
-  for (guint i = 0; i < calls->len; i++)
+  guint next = 0;
+
+  while (next < calls->len || waiter->pending > 0)
     {
-      Call *c = &g_array_index (calls, Call, i);
-      c->waiter = waiter;
-      send_call (fw, c);
+      while (next < calls->len && waiter->pending < MAX_IN_FLIGHT)
+        {
+          Call *c = &g_array_index (calls, Call, next++);
+          c->waiter = waiter;
+          send_call (fw, c);
+        }
+      g_main_context_iteration (NULL, TRUE);
     }
-  wait_all (waiter);
 }
 
 static void

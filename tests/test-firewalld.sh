@@ -270,6 +270,14 @@ check "the next install succeeds" 0 "$rc"
 mtp status --store-firewalld > /dev/null 2>&1; check "and the host is in sync" 0 "$?"
 traffic_redirected "after the repair"
 
+# 15b. a large rule set: more calls than the bus allows pending replies (128)
+mtp install --store-firewalld --exclude-outbound-ports "$(seq -s, 20001 20200)" > /dev/null 2> "$SB_DIR/err"; rc=$?
+check "200 excluded ports (more than 128 calls in flight would be): install exits 0" 0 "$rc"
+mtp status --store-firewalld --exclude-outbound-ports "$(seq -s, 20001 20200)" > /dev/null 2>&1
+check "and the host is in sync" 0 "$?"
+check "runtime holds all of them" "$(expected_rules --exclude-outbound-ports "$(seq -s, 20001 20200)" $family_opt | wc -l)" "$(runtime_rules | ours | wc -l)"
+mtp install --store-firewalld > /dev/null 2>&1
+
 # 16. with RFC3964_IPv4=no the IPv6 rules go in, and IPv6 is redirected
 sandbox_firewalld_stop
 printf 'DefaultZone=public\nFirewallBackend=%s\nRFC3964_IPv4=no\n' "$backend" > "$SB_DIR/etc/firewalld.conf"
