@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mtp-config.h"
 #include "mtp-error.h"
@@ -12,6 +16,7 @@ typedef enum
 {
   OPT_BOOL,
   OPT_STRING,
+  OPT_PATH, /* a string that need not be UTF-8 */
   OPT_PORT,
   OPT_PORT_LIST,
   OPT_CIDR_LIST,
@@ -44,7 +49,7 @@ typedef struct
 /* The one table of options: the command line, the config file, --help and the
  * man page all follow it. */
 static const OptDesc options[] = {
-  { "config", OPT_STRING, OFF (config_path), ALL, FALSE, N_ ("PATH"),
+  { "config", OPT_PATH, OFF (config_path), ALL, FALSE, N_ ("PATH"),
     N_ ("Configuration file (default: the system's, see mesh-tproxy.conf(5))") },
   { "kuma-dp-user", OPT_STRING, OFF (kuma_dp_user), RULES, TRUE, N_ ("NAME|UID"),
     N_ ("User the data plane proxy runs as; its traffic is not redirected (default: UID 5678, "
@@ -90,7 +95,7 @@ static const OptDesc options[] = {
     N_ ("Accepted for compatibility; resolv.conf is never modified") },
   { "disable-comments", OPT_BOOL, OFF (disable_comments), RULES, TRUE, N_ ("BOOL"),
     N_ ("Do not add comments to the rules") },
-  { "resolv-conf", OPT_STRING, OFF (resolv_conf), RULES, TRUE, N_ ("PATH"),
+  { "resolv-conf", OPT_PATH, OFF (resolv_conf), RULES, TRUE, N_ ("PATH"),
     N_ ("Where to read the nameservers from (default: /etc/resolv.conf)") },
   { "store-firewalld", OPT_BOOL, OFF (store_firewalld),
     MTP_COMMAND_INSTALL | MTP_COMMAND_UNINSTALL | MTP_COMMAND_STATUS, TRUE, N_ ("BOOL"),
@@ -99,8 +104,12 @@ static const OptDesc options[] = {
     N_ ("auto (firewalld when it runs, else the kernel's tables through libiptc), firewalld "
         "or iptables (default: auto)") },
   { "wait", OPT_SECONDS, OFF (wait), ALL & ~MTP_COMMAND_SHOW, TRUE, N_ ("SECONDS"),
-    N_ ("How long to wait for the xtables lock held by another program (default: 5)") },
-  { "firewalld-config-dir", OPT_STRING, OFF (firewalld_config_dir), ALL & ~MTP_COMMAND_SHOW, TRUE,
+    N_ ("How long to wait for a lock held by another program: another mesh-tproxy run, or "
+        "iptables (the xtables lock) (default: 5)") },
+  { "timeout", OPT_SECONDS, OFF (timeout), ALL & ~MTP_COMMAND_SHOW, TRUE, N_ ("SECONDS"),
+    N_ ("How long to wait for firewalld: for the answer to each call, for its state RUNNING, "
+        "and for it to come back when it restarts during a run, 1 to 3600 (default: 30)") },
+  { "firewalld-config-dir", OPT_PATH, OFF (firewalld_config_dir), ALL & ~MTP_COMMAND_SHOW, TRUE,
     N_ ("DIR"),
     N_ ("firewalld's configuration directory, for direct.xml while firewalld is not running "
         "(default: /etc/firewalld)") },
@@ -174,6 +183,7 @@ mtp_config_new (void)
   c->config_path = g_strdup (MTP_DEFAULT_CONFIG);
   c->firewalld_config_dir = g_strdup (MTP_DEFAULT_FIREWALLD_DIR);
   c->wait = MTP_DEFAULT_WAIT;
+  c->timeout = MTP_DEFAULT_TIMEOUT;
   c->format = MTP_FORMAT_IPTABLES;
   return c;
 }
@@ -243,6 +253,7 @@ set_value (MtpConfig *config, const OptDesc *opt, const char *value, GError **er
       case OPT_BOOL:
         return parse_bool (value, (gboolean *)field, error);
       case OPT_STRING:
+      case OPT_PATH:
         if (*value == '\0')
           {
             g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS, _ ("the value is empty"));
@@ -348,6 +359,16 @@ mtp_config_set (MtpConfig *config, const char *name, const char *value, GError *
       g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS, _ ("unknown option --%s"), name);
       return FALSE;
     }
+  /* The command line comes as bytes (GOption does not convert it): a path
+   * may be any bytes, every other value is text. */
+  if (opt->type != OPT_PATH && !g_utf8_validate (value, -1, NULL))
+    {
+      g_autofree char *escaped = g_strescape (value, NULL);
+
+      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+                   _ ("option --%s: the value '%s' is not valid UTF-8"), name, escaped);
+      return FALSE;
+    }
   if (!set_value (config, opt, value, error))
     {
       g_prefix_error (error, _ ("option --%s: "), name);
@@ -356,26 +377,144 @@ mtp_config_set (MtpConfig *config, const char *name, const char *value, GError *
   return TRUE;
 }
 
-static gboolean config_error (GError **error, const char *path, const char *format, ...)
-    G_GNUC_PRINTF (3, 4);
-
+/* Takes msg. Not variadic, so that clang's analyzer follows it and sees the
+ * FALSE: it does not follow calls of variadic functions. */
 static gboolean
-config_error (GError **error, const char *path, const char *format, ...)
+config_error_take (GError **error, const char *path, char *msg)
 {
-  va_list ap;
-  g_autofree char *msg = NULL;
+  g_autofree char *owned = msg;
   g_autofree char *raw = NULL;
   g_autofree char *valid = NULL;
 
-  va_start (ap, format);
-  msg = g_strdup_vprintf (format, ap);
-  va_end (ap);
   /* The path, a key or a value quoted from a bad file need not be UTF-8; a
    * GError message must be. */
-  raw = g_strdup_printf (_ ("config file '%s': %s"), path, msg);
+  raw = g_strdup_printf (_ ("config file '%s': %s"), path, owned);
   valid = g_utf8_make_valid (raw, -1);
   g_set_error_literal (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG, valid);
   return FALSE;
+}
+
+#define config_error(error, path, ...)                                                             \
+  config_error_take (error, path, g_strdup_printf (__VA_ARGS__))
+
+/* Far more than every option with long lists needs. */
+#define MAX_CONFIG_SIZE (1024 * 1024)
+
+/* Opened without blocking (a FIFO would wait for a writer) and read only if
+ * it is a regular file of sensible size. */
+static gboolean
+read_config_file (const char *path, char **contents, gsize *length, GError **error)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  g_autofree char *buf = NULL;
+  gsize len = 0;
+  struct stat st;
+  int errsv;
+
+  if (fd < 0)
+    {
+      errsv = errno;
+      if (errsv == ENOENT)
+        return config_error (error, path, _ ("no such file"));
+      return config_error (error, path, "%s", g_strerror (errsv));
+    }
+  if (fstat (fd, &st) != 0)
+    {
+      errsv = errno;
+      close (fd);
+      return config_error (error, path, "%s", g_strerror (errsv));
+    }
+  if (!S_ISREG (st.st_mode))
+    {
+      close (fd);
+      return config_error (error, path,
+                           S_ISDIR (st.st_mode) ? _ ("a directory, not a file")
+                                                : _ ("not a regular file"));
+    }
+  if (st.st_size > MAX_CONFIG_SIZE)
+    {
+      close (fd);
+      return config_error (error, path, _ ("larger than 1 MiB"));
+    }
+  /* Read to the end, in case it grows, but never past the limit. */
+  buf = g_malloc (MAX_CONFIG_SIZE + 2);
+  for (;;)
+    {
+      ssize_t n = read (fd, buf + len, MAX_CONFIG_SIZE + 1 - len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          errsv = errno;
+          close (fd);
+          return config_error (error, path, "%s", g_strerror (errsv));
+        }
+      len += (gsize)n;
+      if (n == 0 || len > MAX_CONFIG_SIZE)
+        break;
+    }
+  close (fd);
+  if (len > MAX_CONFIG_SIZE)
+    return config_error (error, path, _ ("larger than 1 MiB"));
+  buf[len] = '\0';
+  *contents = g_steal_pointer (&buf);
+  *length = len;
+  return TRUE;
+}
+
+/* What GKeyFile lets through silently: a key given twice (it keeps the last
+ * one) and a key with a locale suffix, "key[de]" (it drops those of other
+ * locales). Runs after GKeyFile accepted the file, so every line is a
+ * comment, a group or a key=value pair. */
+static gboolean
+check_config_lines (const char *path, const char *data, GError **error)
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *group = NULL;
+  g_auto (GStrv) lines = g_strsplit (data, "\n", -1);
+
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const char *line = lines[i];
+      const char *eq;
+      g_autofree char *key = NULL;
+      gpointer first;
+
+      while (g_ascii_isspace (*line))
+        line++;
+      if (*line == '\0' || *line == '#')
+        continue;
+      if (*line == '[')
+        {
+          const char *end = strchr (line, ']');
+
+          g_free (group);
+          group = g_strndup (line + 1, end != NULL ? (gsize)(end - line - 1) : strlen (line + 1));
+          continue;
+        }
+      eq = strchr (line, '=');
+      if (eq == NULL || g_strcmp0 (group, MTP_CONFIG_GROUP) != 0)
+        continue;
+      key = g_strchomp (g_strndup (line, (gsize)(eq - line)));
+      if (strchr (key, '[') != NULL)
+        return config_error (error, path, _ ("line %u: unknown key '%s'"), i + 1, key);
+      if (g_hash_table_lookup_extended (seen, key, NULL, &first))
+        {
+          const OptDesc *opt = find_option (key);
+
+          if (opt != NULL && is_repeatable (opt))
+            return config_error (error, path,
+                                 _ ("key '%s' is given twice (lines %u and %u); give it once, "
+                                    "with the values separated by ';'"),
+                                 key, GPOINTER_TO_UINT (first), i + 1);
+          return config_error (error, path,
+                               _ ("key '%s' is given twice (lines %u and %u); give it once"), key,
+                               GPOINTER_TO_UINT (first), i + 1);
+        }
+      g_hash_table_insert (seen, g_steal_pointer (&key), GUINT_TO_POINTER (i + 1));
+    }
+  return TRUE;
 }
 
 gboolean
@@ -383,21 +522,34 @@ mtp_config_load_file (MtpConfig *config, const char *path, GError **error)
 {
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local_error = NULL;
+  g_autofree char *contents = NULL;
+  gsize length = 0;
+  const char *nul;
   g_auto (GStrv) groups = NULL;
   g_auto (GStrv) keys = NULL;
 
-  if (!g_key_file_load_from_file (kf, path, G_KEY_FILE_NONE, &local_error))
+  if (!read_config_file (path, &contents, &length, error))
+    return FALSE;
+  /* GKeyFile would read a line only up to it. */
+  nul = memchr (contents, '\0', length);
+  if (nul != NULL)
     {
-      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return config_error (error, path, _ ("no such file"));
-      return config_error (error, path, "%s", local_error->message);
+      guint line = 1;
+
+      for (const char *p = contents; p < nul; p++)
+        line += *p == '\n';
+      return config_error (error, path, _ ("line %u: a NUL byte"), line);
     }
+  if (!g_key_file_load_from_data (kf, contents, length, G_KEY_FILE_NONE, &local_error))
+    return config_error (error, path, "%s", local_error->message);
 
   groups = g_key_file_get_groups (kf, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
     if (strcmp (groups[i], MTP_CONFIG_GROUP) != 0)
       return config_error (error, path, _ ("unknown group [%s] (the only group is [%s])"),
                            groups[i], MTP_CONFIG_GROUP);
+  if (!check_config_lines (path, contents, error))
+    return FALSE;
   if (!g_key_file_has_group (kf, MTP_CONFIG_GROUP))
     return TRUE;
 
@@ -412,12 +564,30 @@ mtp_config_load_file (MtpConfig *config, const char *path, GError **error)
         return config_error (error, path, _ ("key '%s' can only be given on the command line"),
                              keys[i]);
 
+      /* GLib 2.74 sets its error twice (a warning, fatal in the tests) on a
+       * bad escape followed by a backslash at the end of the value: refuse
+       * such a value before GKeyFile unescapes it. */
+      {
+        g_autofree char *raw = g_key_file_get_value (kf, MTP_CONFIG_GROUP, keys[i], NULL);
+        gsize len = raw != NULL ? strlen (raw) : 0, n_backslashes = 0;
+
+        while (n_backslashes < len && raw[len - 1 - n_backslashes] == '\\')
+          n_backslashes++;
+        if (n_backslashes % 2 == 1)
+          return config_error (error, path,
+                               _ ("key '%s': the value ends in a lone backslash (write \\\\ "
+                                  "for one)"),
+                               keys[i]);
+      }
+      /* GKeyFile returns a value even when it also sets an error (a bad
+       * escape sequence): the error decides. */
       if (is_repeatable (opt))
         {
           g_auto (GStrv) values
               = g_key_file_get_string_list (kf, MTP_CONFIG_GROUP, keys[i], NULL, &local_error);
-          if (values == NULL)
-            return config_error (error, path, _ ("key '%s': %s"), keys[i], local_error->message);
+          if (values == NULL || local_error != NULL)
+            return config_error (error, path, _ ("key '%s': %s"), keys[i],
+                                 local_error != NULL ? local_error->message : "");
           clear_repeatable (config, opt);
           for (guint j = 0; values[j] != NULL; j++)
             if (!set_value (config, opt, g_strstrip (values[j]), &local_error))
@@ -427,8 +597,9 @@ mtp_config_load_file (MtpConfig *config, const char *path, GError **error)
         {
           g_autofree char *value
               = g_key_file_get_string (kf, MTP_CONFIG_GROUP, keys[i], &local_error);
-          if (value == NULL)
-            return config_error (error, path, _ ("key '%s': %s"), keys[i], local_error->message);
+          if (value == NULL || local_error != NULL)
+            return config_error (error, path, _ ("key '%s': %s"), keys[i],
+                                 local_error != NULL ? local_error->message : "");
           if (!set_value (config, opt, value, &local_error))
             return config_error (error, path, _ ("key '%s': %s"), keys[i], local_error->message);
         }
@@ -461,6 +632,12 @@ mtp_config_validate (const MtpConfig *c, GError **error)
     {
       g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
                    _ ("--redirect-dns-port %u is also a TCP redirect port"), c->redirect_dns_port);
+      return FALSE;
+    }
+  if (c->timeout == 0)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+                   _ ("--timeout must be at least 1 second"));
       return FALSE;
     }
   if (c->family_only && c->format != MTP_FORMAT_IPTABLES)
@@ -526,13 +703,18 @@ make_context (MtpCommand command, Recorded *rec)
 
       if (!(opt->commands & command))
         continue;
+      /* FILENAME: the value as given, not converted from the locale's
+       * charset (which fails, with a message naming no option, on bytes
+       * that are not in it); mtp_config_set checks it. */
       if (opt->type == OPT_BOOL)
-        e.flags = G_OPTION_FLAG_OPTIONAL_ARG;
+        e.flags = G_OPTION_FLAG_OPTIONAL_ARG | G_OPTION_FLAG_FILENAME;
       else if (opt->type == OPT_HELP)
         {
           e.short_name = 'h';
           e.flags = G_OPTION_FLAG_NO_ARG;
         }
+      else
+        e.flags = G_OPTION_FLAG_FILENAME;
       g_array_append_val (entries, e);
     }
   g_option_group_add_entries (group, (const GOptionEntry *)entries->data);
@@ -567,6 +749,7 @@ mtp_config_parse (MtpCommand command, int argc, char **argv, GError **error)
   g_autoptr (GPtrArray) rewritten = g_ptr_array_new_with_free_func (g_free);
   int n_args = argc;
   const char *config_path = NULL;
+  g_autoptr (GError) local_error = NULL;
 
   /* GOption rearranges the vector it parses: work on a copy of the pointers. */
   memcpy (args, argv, sizeof (char *) * argc);
@@ -593,8 +776,19 @@ mtp_config_parse (MtpCommand command, int argc, char **argv, GError **error)
       else if (opt->type != OPT_HELP)
         i++; /* its value, whatever it looks like */
     }
-  if (!g_option_context_parse (ctx, &n_args, &args, error))
-    return NULL;
+  if (!g_option_context_parse (ctx, &n_args, &args, &local_error))
+    {
+      /* GOption quotes an unknown option as given: perhaps not UTF-8. */
+      if (!g_utf8_validate (local_error->message, -1, NULL))
+        {
+          char *valid = g_utf8_make_valid (local_error->message, -1);
+
+          g_free (local_error->message);
+          local_error->message = valid;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   if (rec.help)
     {
       g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "help");
@@ -602,12 +796,15 @@ mtp_config_parse (MtpCommand command, int argc, char **argv, GError **error)
     }
   for (int i = 1; i < n_args; i++)
     {
+      g_autofree char *arg = NULL;
+
       if (strcmp (args[i], "--") == 0)
         continue;
+      arg = g_utf8_make_valid (args[i], -1);
       g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
                    _ ("unexpected argument '%s' (boolean options take their value as "
                       "--option=VALUE)"),
-                   args[i]);
+                   arg);
       return NULL;
     }
 

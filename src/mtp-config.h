@@ -12,6 +12,7 @@ G_BEGIN_DECLS
 #define MTP_CONFIG_GROUP          "mesh-tproxy"
 #define MTP_DEFAULT_FIREWALLD_DIR "/etc/firewalld"
 #define MTP_DEFAULT_WAIT          5
+#define MTP_DEFAULT_TIMEOUT       30
 
 typedef enum
 {
@@ -72,7 +73,8 @@ typedef struct
   gboolean store_firewalld;
   char *firewalld_config_dir;
   MtpBackend backend;
-  guint wait; /* seconds, for the xtables lock */
+  guint wait;    /* seconds, for our lock and the xtables lock */
+  guint timeout; /* seconds, for firewalld */
   gboolean allow_firewalld_flush;
   gboolean allow_strict_forward_ports;
 

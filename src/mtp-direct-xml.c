@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
 #include <libxml/parser.h>
@@ -9,8 +10,13 @@
 #include <libxml/xmlerror.h>
 #include <stdarg.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#if HAVE_SELINUX
+#include <selinux/label.h>
+#include <selinux/selinux.h>
+#endif
 
 #include "mtp-direct-xml.h"
 #include "mtp-error.h"
@@ -20,6 +26,14 @@
 #define DIRECT_XML     "direct.xml"
 #define DIRECT_XML_OLD "direct.xml.old"
 #define MAX_FILE_SIZE  (16 * 1024 * 1024)
+/* No iptables takes a longer rule: iptables-restore, which firewalld applies
+ * direct rules with, splits a line into at most 255 words of at most 1 KiB
+ * each. Beyond that an entry cannot be meant, and the limits bound the work
+ * a hostile file can make. */
+#define MAX_ENTRY_ARGS 255
+#define MAX_ENTRY_TEXT (256 * 1024)
+/* iptables: "must be under 29 chars". */
+#define MAX_CHAIN_NAME 28
 /* What firewalld writes for an empty configuration. */
 #define EMPTY_DOCUMENT "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<direct>\n</direct>\n"
 
@@ -83,24 +97,24 @@ fail_io (GError **error, int errsv, const char *format, ...)
   return FALSE;
 }
 
-/* "'<path>': line N: <what>" (no line part when the line is unknown). */
-G_GNUC_PRINTF (4, 5)
+/* "'<path>': line N: <what>" (no line part when the line is unknown); takes
+ * what. Not variadic, so that clang's analyzer follows it and sees the FALSE:
+ * it does not follow calls of variadic functions. */
 static gboolean
-fail_at (GError **error, const char *path, long line, const char *format, ...)
+fail_at_take (GError **error, const char *path, long line, char *what)
 {
-  g_autofree char *what = NULL;
-  va_list args;
+  g_autofree char *owned = what;
 
-  va_start (args, format);
-  what = g_strdup_vprintf (format, args);
-  va_end (args);
   if (line > 0)
     g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG, _ ("'%s': line %ld: %s"), path, line,
-                 what);
+                 owned);
   else
-    g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG, "'%s': %s", path, what);
+    g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG, "'%s': %s", path, owned);
   return FALSE;
 }
+
+#define fail_at(error, path, line, ...)                                                            \
+  fail_at_take (error, path, line, g_strdup_printf (__VA_ARGS__))
 
 /* Reading */
 
@@ -205,6 +219,19 @@ on_internal_subset (void *data, const xmlChar *name, const xmlChar *external_id,
   xmlStopParser (ctxt);
 }
 
+/* Whether the document is in UTF-16 or UTF-32, as its first two bytes tell
+ * (a byte order mark, or the NUL half of its first character; XML 1.0
+ * appendix F). */
+static gboolean
+is_wide_encoding (const char *data, gsize length)
+{
+  const guchar *d = (const guchar *)data;
+
+  return length >= 2
+         && (d[0] == 0 || d[1] == 0 || (d[0] == 0xfe && d[1] == 0xff)
+             || (d[0] == 0xff && d[1] == 0xfe));
+}
+
 static xmlDoc *
 parse_document (const char *path, const char *data, gsize length, GError **error)
 {
@@ -212,8 +239,22 @@ parse_document (const char *path, const char *data, gsize length, GError **error
   g_autoptr (xmlDoc) doc = NULL;
   ParseState state = { 0 };
   g_autofree char *message = NULL;
+  const char *nul;
 
   g_assert (length <= MAX_FILE_SIZE);
+  /* libxml2 reads an 8-bit document only up to a NUL byte and takes what
+   * came before for all of it (firewalld refuses the file). In UTF-16 and
+   * UTF-32 NUL bytes are part of the characters: libxml2 checks those. */
+  nul = is_wide_encoding (data, length) ? NULL : memchr (data, '\0', length);
+  if (nul != NULL)
+    {
+      long line = 1;
+
+      for (const char *p = data; p < nul; p++)
+        line += *p == '\n';
+      fail_at (error, path, line, _ ("a NUL byte, which XML does not allow"));
+      return NULL;
+    }
   xmlInitParser ();
   ctxt = xmlNewParserCtxt ();
   if (ctxt == NULL || ctxt->sax == NULL)
@@ -384,6 +425,45 @@ split_args (const char *text, GError **error)
 }
 
 static gboolean
+check_chain_name (xmlNode *el, const char *chain, const char *path, GError **error)
+{
+  gsize length = strlen (chain);
+
+  if (length <= MAX_CHAIN_NAME)
+    return TRUE;
+  return fail_at (
+      error, path, line_of (el),
+      _ ("the chain name on <%s> is %u bytes long, more than iptables takes (at most %u)"),
+      (const char *)el->name, (guint)length, (guint)MAX_CHAIN_NAME);
+}
+
+/* Checked before splitting, so that the split has bounded work. */
+static gboolean
+check_text_size (xmlNode *el, const char *text, const char *path, GError **error)
+{
+  gsize length = strlen (text);
+
+  if (length <= MAX_ENTRY_TEXT)
+    return TRUE;
+  return fail_at (
+      error, path, line_of (el),
+      _ ("the arguments of <%s> are %u bytes long, more than iptables takes (at most %u)"),
+      (const char *)el->name, (guint)length, (guint)MAX_ENTRY_TEXT);
+}
+
+static gboolean
+check_arg_count (xmlNode *el, char **args, const char *path, GError **error)
+{
+  guint n = g_strv_length (args);
+
+  if (n <= MAX_ENTRY_ARGS)
+    return TRUE;
+  return fail_at (error, path, line_of (el),
+                  _ ("<%s> has %u arguments, more than iptables takes (at most %u)"),
+                  (const char *)el->name, n, (guint)MAX_ENTRY_ARGS);
+}
+
+static gboolean
 check_ipv (xmlNode *el, const char *ipv, const char *path, GError **error)
 {
   static const char *const ipvs[] = { "ipv4", "ipv6", "eb", NULL };
@@ -502,7 +582,7 @@ read_entry (xmlNode *el, const char *path, Entry *entry, GError **error)
       chain = attribute (el, "chain");
       /* firewalld ignores a chain's text, but not elements inside it. */
       if (!check_ipv (el, ipv, path, error) || !check_table (el, ipv, table, path, error)
-          || !element_text (el, path, &text, error))
+          || !check_chain_name (el, chain, path, error) || !element_text (el, path, &text, error))
         return FALSE;
       entry->chain = mtp_direct_chain_new (ipv, table, chain);
       return TRUE;
@@ -522,7 +602,8 @@ read_entry (xmlNode *el, const char *path, Entry *entry, GError **error)
       table = attribute (el, "table");
       chain = attribute (el, "chain");
       priority_text = attribute (el, "priority");
-      if (!check_ipv (el, ipv, path, error) || !check_table (el, ipv, table, path, error))
+      if (!check_ipv (el, ipv, path, error) || !check_table (el, ipv, table, path, error)
+          || !check_chain_name (el, chain, path, error))
         return FALSE;
       switch (parse_priority (priority_text, &priority))
         {
@@ -536,12 +617,14 @@ read_entry (xmlNode *el, const char *path, Entry *entry, GError **error)
             return fail_at (error, path, line_of (el),
                             _ ("priority '%s' is out of range (a 32-bit integer)"), priority_text);
         }
-      if (!element_text (el, path, &text, error))
+      if (!element_text (el, path, &text, error) || !check_text_size (el, text, path, error))
         return FALSE;
       args = split_args (text, &local_error);
       if (args == NULL)
         return fail_at (error, path, line_of (el), _ ("bad arguments of <rule>: %s"),
                         local_error->message);
+      if (!check_arg_count (el, args, path, error))
+        return FALSE;
       entry->rule = mtp_direct_rule_new (ipv, table, chain, priority, (const char *const *)args);
       entry->ignored = *text == '\0';
       return TRUE;
@@ -554,12 +637,15 @@ read_entry (xmlNode *el, const char *path, Entry *entry, GError **error)
       if (!check_attributes (el, passthrough_attributes, path, error))
         return FALSE;
       ipv = attribute (el, "ipv");
-      if (!check_ipv (el, ipv, path, error) || !element_text (el, path, &text, error))
+      if (!check_ipv (el, ipv, path, error) || !element_text (el, path, &text, error)
+          || !check_text_size (el, text, path, error))
         return FALSE;
       args = split_args (text, &local_error);
       if (args == NULL)
         return fail_at (error, path, line_of (el), _ ("bad arguments of <passthrough>: %s"),
                         local_error->message);
+      if (!check_arg_count (el, args, path, error))
+        return FALSE;
       entry->passthrough = mtp_direct_passthrough_new (ipv, (const char *const *)args);
       entry->ignored = *text == '\0';
       return TRUE;
@@ -597,6 +683,8 @@ entry_key (const Entry *e)
     return chain_key (e->chain);
   if (e->rule != NULL)
     return rule_key (e->rule);
+  /* An entry holds one of the three (and the constructors never return NULL). */
+  g_assert (e->passthrough != NULL);
   args = g_strjoinv ("\x1f", e->passthrough->args);
   return g_strjoin ("\x1e", "p", e->passthrough->ipv, args, NULL);
 }
@@ -675,10 +763,16 @@ mtp_direct_xml_load (const char *dir, GError **error)
         }
       st.st_mode = 0;
     }
-  if (!S_ISDIR (st.st_mode))
+  if (st.st_mode == 0)
     {
       g_set_error (error, MTP_ERROR, MTP_ERROR_NOT_FOUND,
                    _ ("firewalld's configuration directory '%s' does not exist"), dir);
+      return NULL;
+    }
+  if (!S_ISDIR (st.st_mode))
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_NOT_FOUND,
+                   _ ("firewalld's configuration directory '%s' is not a directory"), dir);
       return NULL;
     }
   xml->dir = g_strdup (dir);
@@ -1022,58 +1116,185 @@ mtp_direct_xml_to_string (MtpDirectXml *xml)
   return result;
 }
 
-/* Writing */
+/* Writing
+ *
+ * Everything happens relative to one descriptor of the directory, opened
+ * without following a link: a directory renamed, or swapped for a link, while
+ * we write cannot send a write elsewhere. The directory and the current file
+ * are checked before anything is written, so that a run refused there (a
+ * directory others can write, a link, no right to write) has changed
+ * nothing. */
+
+/* The mode firewalld gives a direct.xml it creates: it opens the file with
+ * Python's io.open(), mode 0666 less the umask, and runs under systemd's
+ * default umask 0022 (firewalld.service sets no UMask=; firewalld only adds
+ * 022 to the umask when it forks itself): 0644. See write() in
+ * src/firewall/core/io/direct.py. An existing file keeps its mode, owner and
+ * group, as firewalld's rewrite of it in place keeps them. */
+#define NEW_FILE_MODE 0644
+
+/* Temporary files are ".<target>.XXXXXX", X from these letters. */
+#define TEMP_SUFFIX_LENGTH 6
+static const char temp_letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
 typedef struct
 {
   int dirfd;
   int fd;
-  char *name; /* in dirfd; NULL once renamed */
+  const char *target; /* DIRECT_XML or DIRECT_XML_OLD */
+  char *name;         /* in dirfd; NULL once renamed */
 } TempFile;
 
 #define TEMP_FILE_INIT                                                                             \
   {                                                                                                \
-    -1, -1, NULL                                                                                   \
+    -1, -1, NULL, NULL                                                                             \
   }
 
 static void
 temp_file_clear (TempFile *t)
 {
-  if (t->fd >= 0)
-    close (steal_fd (&t->fd));
+  /* Unlinked before it is closed: our lock on it (temp_file_create) is
+   * held until the name is gone. */
   if (t->name != NULL)
     unlinkat (t->dirfd, t->name, 0);
   g_clear_pointer (&t->name, g_free);
+  if (t->fd >= 0)
+    close (steal_fd (&t->fd));
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (TempFile, temp_file_clear)
 
-/* ".<target>.XXXXXX", created exclusively, never through a link. */
+static gboolean
+same_file (const struct stat *a, const struct stat *b)
+{
+  return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+/* Whether name in dirfd is (still) the file open as fd. */
+static gboolean
+is_linked_as (int dirfd, const char *name, int fd)
+{
+  struct stat by_name;
+  struct stat by_fd;
+
+  return fstatat (dirfd, name, &by_name, AT_SYMLINK_NOFOLLOW) == 0 && fstat (fd, &by_fd) == 0
+         && same_file (&by_name, &by_fd);
+}
+
+/* Whether name has the exact form of one of our temporary files. */
+static gboolean
+is_temp_name (const char *name)
+{
+  static const char *const targets[] = { DIRECT_XML, DIRECT_XML_OLD };
+
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      gsize n = strlen (targets[i]);
+      const char *x;
+
+      if (name[0] != '.' || strncmp (name + 1, targets[i], n) != 0 || name[n + 1] != '.')
+        continue;
+      x = name + n + 2;
+      if (strlen (x) == TEMP_SUFFIX_LENGTH && strspn (x, temp_letters) == TEMP_SUFFIX_LENGTH)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* ".<target>.XXXXXX", created exclusively (O_EXCL: never an existing file,
+ * never through a link), mode 0600 until it is complete. It carries an flock
+ * for as long as it exists: a file of our name that no process holds locked
+ * was left behind by a run that was killed (remove_stale_temp_files). */
 static gboolean
 temp_file_create (TempFile *t, int dirfd, const char *target, const char *path, GError **error)
 {
-  static const char letters[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
   for (guint attempt = 0; attempt < 100; attempt++)
     {
       g_autofree char *name = g_strdup_printf (".%s.XXXXXX", target);
-      char *x = name + strlen (name) - 6;
+      char *x = name + strlen (name) - TEMP_SUFFIX_LENGTH;
       int fd;
 
-      for (guint i = 0; i < 6; i++)
-        x[i] = letters[g_random_int_range (0, sizeof letters - 1)];
-      fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-      if (fd >= 0)
-        {
-          t->dirfd = dirfd;
-          t->fd = fd;
-          t->name = g_steal_pointer (&name);
-          return TRUE;
-        }
-      if (errno != EEXIST)
+      for (guint i = 0; i < TEMP_SUFFIX_LENGTH; i++)
+        x[i] = temp_letters[g_random_int_range (0, sizeof temp_letters - 1)];
+      fd = openat (dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                   0600);
+      if (fd < 0 && errno == EEXIST)
+        continue;
+      if (fd < 0)
         return fail_io (error, errno, _ ("writing '%s'"), path);
+      if (flock (fd, LOCK_EX | LOCK_NB) != 0)
+        {
+          int errsv = errno;
+
+          /* EWOULDBLOCK: another run's clean-up took the file between our
+           * openat and flock; it removes the name. */
+          if (errsv != EWOULDBLOCK)
+            unlinkat (dirfd, name, 0);
+          close (fd);
+          if (errsv != EWOULDBLOCK)
+            return fail_io (error, errsv, _ ("writing '%s'"), path);
+          continue;
+        }
+      /* ... or took it, and removed the name, before our flock. */
+      if (!is_linked_as (dirfd, name, fd))
+        {
+          close (fd);
+          continue;
+        }
+      t->dirfd = dirfd;
+      t->fd = fd;
+      t->target = target;
+      t->name = g_steal_pointer (&name);
+      return TRUE;
     }
   return fail_io (error, EEXIST, _ ("writing '%s'"), path);
+}
+
+/* Removes the temporary files that runs killed half-way left behind, so that
+ * they do not pile up: only names of our exact form, only regular files
+ * (never a link, never through one), only files of ours (owned by us, or by
+ * the owner of direct.xml, which our temporary files take before the rename),
+ * and only when no live process holds the lock that each of our temporary
+ * files carries. What cannot be removed stays (--verbose says so). */
+static void
+remove_stale_temp_files (int dirfd, uid_t owner)
+{
+  int fd = openat (dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  const struct dirent *de;
+
+  if (d == NULL)
+    {
+      g_debug ("not looking for stale temporary files: %s", g_strerror (errno));
+      if (fd >= 0)
+        close (fd);
+      return;
+    }
+  /* cppcheck-suppress readdirCalled ; d is this function's own stream (readdir_r is deprecated) */
+  while ((de = readdir (d)) != NULL)
+    {
+      struct stat st;
+      struct stat now;
+      g_auto (AutoFd) tfd = -1;
+
+      if (!is_temp_name (de->d_name) || fstatat (dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0
+          || !S_ISREG (st.st_mode) || (st.st_uid != geteuid () && st.st_uid != owner))
+        continue;
+      tfd = openat (dirfd, de->d_name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+      if (tfd < 0 || fstat (tfd, &now) != 0 || !same_file (&st, &now))
+        continue;
+      if (flock (tfd, LOCK_EX | LOCK_NB) != 0)
+        {
+          g_debug ("'%s' is being written by another process", de->d_name);
+          continue;
+        }
+      if (is_linked_as (dirfd, de->d_name, tfd) && unlinkat (dirfd, de->d_name, 0) == 0)
+        g_debug ("removed '%s', left behind by a run that was killed", de->d_name);
+      else
+        g_debug ("could not remove the stale temporary file '%s': %s", de->d_name,
+                 g_strerror (errno));
+    }
+  closedir (d);
 }
 
 static gboolean
@@ -1113,47 +1334,280 @@ copy_all (int from, int to, const char *from_path, const char *to_path, GError *
     }
 }
 
-/* Mode set explicitly (not left to the umask), on disk before the rename. */
-static gboolean
-temp_file_finish (TempFile *t, mode_t mode, const char *path, GError **error)
+#if HAVE_SELINUX
+/* The kernel's name for what dirfd holds as name, for the policy's lookup
+ * (path may be relative or go through links). */
+static char *
+real_path_at (int dirfd, const char *name, const char *path)
 {
-  if (fchmod (t->fd, mode) != 0 || fsync (t->fd) != 0 || close (steal_fd (&t->fd)) != 0)
+  g_autofree char *proc = g_strdup_printf ("/proc/self/fd/%d", dirfd);
+  g_autofree char *dir = g_file_read_link (proc, NULL);
+
+  return dir != NULL && g_path_is_absolute (dir) ? g_build_filename (dir, name, NULL)
+                                                 : g_canonicalize_filename (path, NULL);
+}
+#endif
+
+/* Where SELinux is enabled, the temporary file gets the context that the file
+ * it becomes should have: that of the file like_fd (the direct.xml it
+ * replaces, as firewalld's rewrite in place and its copy to direct.xml.old
+ * keep it), or for a new file the one the policy gives its path (what
+ * restorecon would set). Without SELinux (or built without libselinux) this
+ * does nothing. */
+static gboolean
+set_context (TempFile *t, int like_fd, mode_t mode, const char *path, GError **error)
+{
+#if HAVE_SELINUX
+  char *context = NULL;
+  g_autofree char *wanted = NULL;
+  int result;
+  int errsv;
+
+  if (is_selinux_enabled () <= 0)
+    return TRUE;
+  if (like_fd >= 0 && fgetfilecon (like_fd, &context) < 0)
+    {
+      g_debug ("'%s' has no SELinux context (%s): the policy's is used", path, g_strerror (errno));
+      context = NULL;
+    }
+  if (context == NULL)
+    {
+      g_autofree char *real = real_path_at (t->dirfd, t->target, path);
+      struct selabel_handle *labels = selabel_open (SELABEL_CTX_FILE, NULL, 0);
+
+      if (labels == NULL)
+        return fail_io (error, errno, _ ("looking up the SELinux context of '%s'"), path);
+      result = selabel_lookup (labels, &context, real, S_IFREG | mode);
+      errsv = errno;
+      selabel_close (labels);
+      if (result < 0 && errsv == ENOENT)
+        {
+          g_debug ("the SELinux policy has no context for '%s': the default stays", real);
+          return TRUE;
+        }
+      if (result < 0)
+        return fail_io (error, errsv, _ ("looking up the SELinux context of '%s'"), path);
+    }
+  wanted = g_strdup (context);
+  result = fsetfilecon (t->fd, context);
+  errsv = errno;
+  freecon (context);
+  if (result < 0)
+    return fail_io (error, errsv, _ ("setting the SELinux context of '%s' to '%s'"), path, wanted);
+  g_debug ("SELinux context of '%s': %s", path, wanted);
+#endif
+  return TRUE;
+}
+
+/* Owner, group, mode and SELinux context as like says (the file the
+ * temporary one replaces; NULL for a new file), then on disk; the file stays
+ * open, and locked, until it is renamed. */
+static gboolean
+temp_file_finish (TempFile *t, const struct stat *like, int like_fd, const char *path,
+                  GError **error)
+{
+  /* Permission bits only: a set-ID or sticky bit on a configuration file is
+   * nothing to carry over. */
+  mode_t mode = like != NULL ? like->st_mode & 0777 : NEW_FILE_MODE;
+  struct stat st;
+
+  if (fstat (t->fd, &st) != 0)
+    return fail_io (error, errno, _ ("writing '%s'"), path);
+  /* The owner first: chown clears set-ID bits, and fchmod follows. */
+  if (like != NULL && (st.st_uid != like->st_uid || st.st_gid != like->st_gid)
+      && fchown (t->fd, like->st_uid, like->st_gid) != 0)
+    return fail_io (error, errno, _ ("giving '%s' the owner and group of the file it replaces"),
+                    path);
+  if (fchmod (t->fd, mode) != 0)
+    return fail_io (error, errno, _ ("writing '%s'"), path);
+  if (!set_context (t, like_fd, mode, path, error))
+    return FALSE;
+  if (fsync (t->fd) != 0)
     return fail_io (error, errno, _ ("writing '%s'"), path);
   return TRUE;
 }
 
 static gboolean
-temp_file_rename (TempFile *t, const char *target, const char *path, GError **error)
+temp_file_rename (TempFile *t, const char *path, GError **error)
 {
-  if (renameat (t->dirfd, t->name, t->dirfd, target) != 0)
+  if (renameat (t->dirfd, t->name, t->dirfd, t->target) != 0)
     return fail_io (error, errno, _ ("writing '%s'"), path);
   g_clear_pointer (&t->name, g_free);
+  /* Written and synced: a late error here changes nothing. */
+  close (steal_fd (&t->fd));
   return TRUE;
 }
 
-/* direct.xml.old as firewalld keeps it (a copy with mode and times), but
- * replaced atomically, so that it is never half-written either. */
+/* direct.xml.old as firewalld keeps it (a copy with mode, times and SELinux
+ * context, as Python's shutil.copy2 makes it; the owner too), but replaced
+ * atomically, so that it is never half-written either. current is the open
+ * direct.xml, st its attributes. */
 static gboolean
-write_backup (int dirfd, const char *path, const char *old_path, GError **error)
+write_backup (int dirfd, int current, const struct stat *st, const char *path, const char *old_path,
+              GError **error)
 {
-  g_auto (AutoFd) fd = openat (dirfd, DIRECT_XML, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   g_auto (TempFile) tmp = TEMP_FILE_INIT;
-  struct stat st;
   struct timespec times[2];
 
-  if (fd < 0 || fstat (fd, &st) != 0)
-    return fail_io (error, errno, _ ("reading '%s'"), path);
-  if (!S_ISREG (st.st_mode))
-    return fail_at (error, path, 0, _ ("not a regular file"));
   if (!temp_file_create (&tmp, dirfd, DIRECT_XML_OLD, old_path, error)
-      || !copy_all (fd, tmp.fd, path, old_path, error))
+      || !copy_all (current, tmp.fd, path, old_path, error))
     return FALSE;
-  times[0] = st.st_atim;
-  times[1] = st.st_mtim;
+  times[0] = st->st_atim;
+  times[1] = st->st_mtim;
   if (futimens (tmp.fd, times) != 0)
     return fail_io (error, errno, _ ("writing '%s'"), old_path);
-  return temp_file_finish (&tmp, st.st_mode & 0777, old_path, error)
-         && temp_file_rename (&tmp, DIRECT_XML_OLD, old_path, error);
+  return temp_file_finish (&tmp, st, current, old_path, error)
+         && temp_file_rename (&tmp, old_path, error);
+}
+
+/* The directory, opened once, never through a link. */
+static int
+open_directory (const char *dir, GError **error)
+{
+  g_autofree char *name = g_strdup (dir);
+  gsize len = strlen (name);
+  struct stat st;
+  int fd;
+  int errsv;
+
+  /* "dir/" would follow a link named dir. */
+  while (len > 1 && name[len - 1] == '/')
+    name[--len] = '\0';
+  fd = open (name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd >= 0)
+    return fd;
+  errsv = errno;
+  if ((errsv == ELOOP || errsv == ENOTDIR) && lstat (name, &st) == 0 && S_ISLNK (st.st_mode))
+    {
+      g_autofree char *target = g_file_read_link (name, NULL);
+
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("firewalld's configuration directory '%s' is a symbolic link (to '%s'): "
+                      "mesh-tproxy writes only into a directory itself, so that a link changed "
+                      "while it writes cannot send direct.xml elsewhere; give the directory the "
+                      "link points to with --firewalld-config-dir"),
+                   dir, target != NULL ? target : "?");
+      return -1;
+    }
+  fail_io (error, errsv, _ ("writing in '%s'"), dir);
+  return -1;
+}
+
+/* Refuses a directory that others than its owner can write (unless it is
+ * sticky, where they cannot rename or remove our files), and, for a run as
+ * root, one that root does not own: whoever can change the directory can swap
+ * direct.xml, or the files written next to it, for a link or a file of their
+ * own while we write, and so choose the firewall that firewalld loads as root.
+ * (Write access granted by an ACL shows in the group bits, the ACL's mask.) */
+static gboolean
+check_directory (int dirfd, const char *dir, GError **error)
+{
+  g_autofree char *quoted = mtp_shlex_quote (dir);
+  struct stat st;
+
+  if (fstat (dirfd, &st) != 0)
+    return fail_io (error, errno, _ ("writing in '%s'"), dir);
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("firewalld's configuration directory '%s' is writable by users other than "
+                      "its owner (mode %04o): any of them could swap direct.xml for a link or a "
+                      "file of their own while mesh-tproxy writes it, and so choose the rules "
+                      "firewalld loads as root; nothing was changed: make the directory writable "
+                      "by its owner only ('chmod go-w %s') and run again"),
+                   dir, (unsigned int)(st.st_mode & 07777), quoted);
+      return FALSE;
+    }
+  if (geteuid () == 0 && st.st_uid != 0)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("firewalld's configuration directory '%s' belongs to UID %u, not root: its "
+                      "owner could swap direct.xml for a link or a file of their own at any "
+                      "time, and so choose the rules firewalld loads as root; nothing was "
+                      "changed: give the directory to root ('chown root %s') and run again"),
+                   dir, (unsigned int)st.st_uid, quoted);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Before anything is written: a run without the right to write fails with
+ * MTP_ERROR_PERMISSION and has changed nothing. */
+static gboolean
+check_writable (int dirfd, const char *dir, GError **error)
+{
+  int errsv;
+
+  if (faccessat (dirfd, ".", W_OK | X_OK, AT_EACCESS) == 0)
+    return TRUE;
+  errsv = errno;
+  if (errsv == EACCES || errsv == EPERM)
+    g_set_error (error, MTP_ERROR, MTP_ERROR_PERMISSION,
+                 _ ("cannot write in firewalld's configuration directory '%s': %s; changing "
+                    "firewalld's configuration needs root"),
+                 dir, g_strerror (errsv));
+  else
+    fail_io (error, errsv, _ ("writing in '%s'"), dir);
+  return FALSE;
+}
+
+static gboolean
+fail_symlink (int dirfd, const char *dir, const char *path, GError **error)
+{
+  char target[4096];
+  ssize_t n = readlinkat (dirfd, DIRECT_XML, target, sizeof target - 1);
+  g_autofree char *resolved = NULL;
+  g_autofree char *quoted_target = NULL;
+  g_autofree char *quoted_path = mtp_shlex_quote (path);
+
+  target[n > 0 ? n : 0] = '\0';
+  resolved = g_path_is_absolute (target) ? g_strdup (target) : g_build_filename (dir, target, NULL);
+  quoted_target = mtp_shlex_quote (resolved);
+  g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+               _ ("'%s' is a symbolic link (to '%s'): mesh-tproxy does not write through a link, "
+                  "which could point at any file, nor replace one, which would quietly cut it "
+                  "off from the file it points to; nothing was changed: replace the link with a "
+                  "copy of that file ('cp --remove-destination %s %s') and run again"),
+               path, target, quoted_target, quoted_path);
+  return FALSE;
+}
+
+/* The current direct.xml, open for the copy to direct.xml.old, and its
+ * attributes; *out_fd is -1 when there is none. A link or anything but a
+ * regular file is refused. */
+static gboolean
+open_current (int dirfd, const char *dir, const char *path, int *out_fd, struct stat *st,
+              GError **error)
+{
+  g_auto (AutoFd) fd = -1;
+
+  *out_fd = -1;
+  /* Looked at before it is opened: opening a device or a FIFO can act. */
+  if (fstatat (dirfd, DIRECT_XML, st, AT_SYMLINK_NOFOLLOW) != 0)
+    return errno == ENOENT ? TRUE : fail_io (error, errno, _ ("reading '%s'"), path);
+  if (S_ISLNK (st->st_mode))
+    return fail_symlink (dirfd, dir, path, error);
+  if (!S_ISREG (st->st_mode))
+    return fail_at (error, path, 0, _ ("not a regular file"));
+  fd = openat (dirfd, DIRECT_XML, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0 && errno == ELOOP)
+    return fail_symlink (dirfd, dir, path, error);
+  if (fd < 0 || fstat (fd, st) != 0)
+    return fail_io (error, errno, _ ("reading '%s'"), path);
+  if (!S_ISREG (st->st_mode))
+    return fail_at (error, path, 0, _ ("not a regular file"));
+  /* A file with other names (hard links) is replaced like any other: the new
+   * direct.xml is a new file, and the other names keep the previous content,
+   * as direct.xml.old does. firewalld itself rewrites direct.xml in place,
+   * which would change the file under every name; we do not: that write is
+   * not atomic, and the other names are nothing we know of (a second copy of
+   * the configuration, an object in a content store such as OSTree's, whose
+   * files must never change). */
+  if (st->st_nlink > 1)
+    g_debug ("'%s' has %" G_GUINT64_FORMAT " other names; they keep the previous content", path,
+             (guint64)st->st_nlink - 1);
+  *out_fd = steal_fd (&fd);
+  return TRUE;
 }
 
 gboolean
@@ -1162,37 +1616,29 @@ mtp_direct_xml_save (MtpDirectXml *xml, GError **error)
   g_autofree char *data = NULL;
   g_autofree char *old_path = NULL;
   g_auto (AutoFd) dirfd = -1;
+  g_auto (AutoFd) current = -1;
   g_auto (TempFile) tmp = TEMP_FILE_INIT;
-  gboolean exists = FALSE;
   struct stat st;
 
   g_return_val_if_fail (xml != NULL, FALSE);
 
   old_path = g_build_filename (xml->dir, DIRECT_XML_OLD, NULL);
-  dirfd = open (xml->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dirfd < 0)
-    return fail_io (error, errno, _ ("writing '%s'"), xml->path);
-  if (fstatat (dirfd, DIRECT_XML, &st, AT_SYMLINK_NOFOLLOW) == 0)
-    {
-      /* Renaming over a link would replace the link, not what it points to:
-       * neither is what whoever made it wants. */
-      if (S_ISLNK (st.st_mode))
-        return fail_at (error, xml->path, 0, _ ("a symbolic link: not replacing it"));
-      if (!S_ISREG (st.st_mode))
-        return fail_at (error, xml->path, 0, _ ("not a regular file"));
-      exists = TRUE;
-    }
-  else if (errno != ENOENT)
-    return fail_io (error, errno, _ ("writing '%s'"), xml->path);
+  /* Nothing is written until all of these pass. */
+  dirfd = open_directory (xml->dir, error);
+  if (dirfd < 0 || !check_directory (dirfd, xml->dir, error)
+      || !check_writable (dirfd, xml->dir, error)
+      || !open_current (dirfd, xml->dir, xml->path, &current, &st, error))
+    return FALSE;
 
+  remove_stale_temp_files (dirfd, current >= 0 ? st.st_uid : (uid_t)-1);
   data = mtp_direct_xml_to_string (xml);
   if (!temp_file_create (&tmp, dirfd, DIRECT_XML, xml->path, error)
       || !write_all (tmp.fd, data, strlen (data), xml->path, error)
-      || !temp_file_finish (&tmp, 0644, xml->path, error))
+      || !temp_file_finish (&tmp, current >= 0 ? &st : NULL, current, xml->path, error))
     return FALSE;
-  if (exists && !write_backup (dirfd, xml->path, old_path, error))
+  if (current >= 0 && !write_backup (dirfd, current, &st, xml->path, old_path, error))
     return FALSE;
-  if (!temp_file_rename (&tmp, DIRECT_XML, xml->path, error))
+  if (!temp_file_rename (&tmp, xml->path, error))
     return FALSE;
   if (fsync (dirfd) != 0)
     return fail_io (error, errno, _ ("writing '%s'"), xml->path);

@@ -22,9 +22,12 @@ typedef struct _MtpDirectXml MtpDirectXml;
  * not well-formed XML, a root other than <direct>, an unknown element or
  * attribute, a missing attribute, a priority that is not an integer (as
  * Python's int() reads it) or not an int32, args that do not split like
- * shlex, an ipv or table firewalld rejects. libxml2 runs without network
- * access, DTD loading or entity expansion, and prints nothing; a document
- * with a <!DOCTYPE> and files over 16 MiB are refused. A symbolic link is
+ * shlex, an ipv or table firewalld rejects; and what no iptables takes: a
+ * chain name over 28 bytes, an entry with over 255 arguments or 256 KiB of
+ * them. libxml2 runs without network access, DTD loading or entity
+ * expansion, and prints nothing; a document with a <!DOCTYPE> (stopped at
+ * once, before any declaration in it is read), a NUL byte (in 8-bit
+ * encodings) and files over 16 MiB are refused. A symbolic link is
  * followed for reading (but not replaced by mtp_direct_xml_save). */
 MtpDirectXml *mtp_direct_xml_load (const char *dir, GError **error);
 void mtp_direct_xml_free (MtpDirectXml *xml);
@@ -46,11 +49,21 @@ const MtpDirect *mtp_direct_xml_get (MtpDirectXml *xml);
  * rule set on uninstall, whose rules need not be recognisable by themselves. */
 void mtp_direct_xml_set_ours (MtpDirectXml *xml, const MtpDirect *desired, const MtpDirect *known);
 
-/* Writes the file: a temporary file created exclusively in the same directory,
- * mode 0644, fsync; the previous file copied to direct.xml.old (as firewalld
- * does, but through a temporary file too); rename over direct.xml, fsync of
- * the directory. Refuses to replace a symbolic link. A failure leaves
- * direct.xml as it was and no temporary file. */
+/* Writes the file, everything relative to one descriptor of the directory
+ * (opened without following a link): a temporary file created exclusively
+ * in it, never through a link; the mode, owner, group and SELinux context of
+ * the file it replaces (a new file: mode 0644, as firewalld creates it, and
+ * the policy's context where SELinux is enabled); fsync; the previous file
+ * copied to direct.xml.old (as firewalld does, but through a temporary file
+ * too); rename over direct.xml, fsync of the directory. Temporary files that
+ * killed runs left behind are removed first. Refused before anything is
+ * written (MTP_ERROR_FAILED, saying why and what to do): a directory that is a
+ * symbolic link, that users other than its owner can write (unless sticky),
+ * or, run as root, that root does not own; a direct.xml that is a symbolic
+ * link. No right to write in the directory is
+ * MTP_ERROR_PERMISSION, also before anything is written. A direct.xml with
+ * other names (hard links) is replaced; they keep the previous content. A
+ * failure leaves direct.xml as it was and no temporary file. */
 gboolean mtp_direct_xml_save (MtpDirectXml *xml, GError **error);
 
 /* The serialised document (what save would write). */

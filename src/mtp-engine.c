@@ -11,9 +11,11 @@
 #include "mtp-iptc.h"
 #include "mtp-json.h"
 #include "mtp-kernel.h"
+#include "mtp-lock.h"
 #include "mtp-netlink.h"
 
-#define WAIT_FOR_RUNNING_MS 10000
+/* Runs against firewalld started again after a reload or restart. */
+#define MAX_FIREWALLD_ATTEMPTS 3
 
 static void
 store_report_free (gpointer data)
@@ -52,6 +54,19 @@ mtp_report_free (MtpReport *r)
   g_free (r);
 }
 
+/* Adds a message once: a run that starts again says things only once. */
+static void
+add_message (GPtrArray *messages, char *message)
+{
+  for (guint i = 0; i < messages->len; i++)
+    if (strcmp (messages->pdata[i], message) == 0)
+      {
+        g_free (message);
+        return;
+      }
+  g_ptr_array_add (messages, message);
+}
+
 static void warn (MtpReport *r, const char *format, ...) G_GNUC_PRINTF (2, 3);
 
 static void
@@ -60,7 +75,7 @@ warn (MtpReport *r, const char *format, ...)
   va_list ap;
 
   va_start (ap, format);
-  g_ptr_array_add (r->warnings, g_strdup_vprintf (format, ap));
+  add_message (r->warnings, g_strdup_vprintf (format, ap));
   va_end (ap);
 }
 
@@ -72,7 +87,7 @@ notice (MtpReport *r, const char *format, ...)
   va_list ap;
 
   va_start (ap, format);
-  g_ptr_array_add (r->notices, g_strdup_vprintf (format, ap));
+  add_message (r->notices, g_strdup_vprintf (format, ap));
   va_end (ap);
 }
 
@@ -122,6 +137,7 @@ desired_for_firewalld (const MtpRuleset *desired, const MtpFirewalldInfo *info, 
   for (guint i = d->chains->len; i > 0; i--)
     if (strcmp (((MtpDirectChain *)d->chains->pdata[i - 1])->ipv, "ipv6") == 0)
       g_ptr_array_remove_index (d->chains, i - 1);
+  r->ipv6_dropped = removed > 0;
   if (removed > 0)
     warn (r,
           _ ("IPv6 rules are not installed: firewalld %s (%s backend) with "
@@ -134,7 +150,7 @@ desired_for_firewalld (const MtpRuleset *desired, const MtpFirewalldInfo *info, 
 }
 
 static MtpFirewalldInfo *
-wait_for_running (MtpFirewalld *fw, GError **error)
+wait_for_running (MtpFirewalld *fw, guint timeout, GError **error)
 {
   g_autoptr (MtpFirewalldInfo) info = NULL;
 
@@ -152,11 +168,12 @@ wait_for_running (MtpFirewalld *fw, GError **error)
                           "runs a fallback; fix it first (firewall-cmd --check-config, its log)"));
           return NULL;
         }
-      if (waited >= WAIT_FOR_RUNNING_MS)
+      if (waited >= timeout * 1000)
         {
           g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
-                       _ ("firewalld stayed in state %s for %u seconds"), info->state,
-                       WAIT_FOR_RUNNING_MS / 1000);
+                       _ ("firewalld stayed in state %s for %u seconds (--timeout sets how long "
+                          "to wait)"),
+                       info->state, timeout);
           return NULL;
         }
       g_clear_pointer (&info, mtp_firewalld_info_free);
@@ -392,7 +409,7 @@ static gboolean
 run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired_set,
             MtpFirewalld *fw, MtpReport *r, GError **error)
 {
-  g_autoptr (MtpFirewalldInfo) info = wait_for_running (fw, error);
+  g_autoptr (MtpFirewalldInfo) info = wait_for_running (fw, config->timeout, error);
   g_autoptr (MtpDirect) desired = NULL;
   g_autoptr (MtpDirect) runtime = NULL;
   g_autoptr (MtpDirect) runtime_ours = NULL;
@@ -407,6 +424,9 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
 
   if (info == NULL)
     return FALSE;
+  g_free (r->backend);
+  g_free (r->firewalld_version);
+  g_free (r->firewalld_backend);
   r->backend = g_strdup ("firewalld");
   r->firewalld_version = g_strdup (info->version);
   r->firewalld_backend = g_strdup (info->backend);
@@ -531,6 +551,7 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
   g_autoptr (MtpFirewalldInfo) info = mtp_firewalld_offline_info (config->firewalld_config_dir);
   MtpStoreReport *store;
 
+  g_free (r->backend);
   r->backend = g_strdup ("firewalld-offline");
   if (command == MTP_COMMAND_UNINSTALL && !g_file_test (path, G_FILE_TEST_EXISTS))
     {
@@ -564,6 +585,63 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
              "firewalld starts; nothing is redirected until then"),
           path);
   return TRUE;
+}
+
+/* run_online, again from a fresh read whenever firewalld was reloaded or
+ * restarted during it: either drops runtime changes made before it, so that a
+ * run that went through could still leave a half-installed runtime, and a run
+ * that failed may have failed because of it. A firewalld that stopped and does
+ * not come back is left as stopped: its permanent configuration is then
+ * written directly, as when it was not running to begin with. */
+static gboolean
+run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
+               MtpFirewalld *fw, MtpReport *r, GError **error)
+{
+  gboolean apply = command != MTP_COMMAND_STATUS && !r->check_only;
+
+  for (guint attempt = 1;; attempt++)
+    {
+      g_autoptr (GError) local_error = NULL;
+      guint resets = mtp_firewalld_get_resets (fw);
+      gboolean ok = run_online (command, config, desired, fw, r, &local_error);
+
+      if (mtp_firewalld_get_resets (fw) == resets)
+        {
+          if (!ok)
+            g_propagate_error (error, g_steal_pointer (&local_error));
+          return ok;
+        }
+      g_debug ("firewalld was reset during attempt %u: %s", attempt,
+               ok ? "the run went through" : local_error->message);
+      if (attempt == MAX_FIREWALLD_ATTEMPTS)
+        {
+          g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                       _ ("firewalld was reloaded or restarted during each of %u attempts; run "
+                          "again when it is quiet"),
+                       attempt);
+          return FALSE;
+        }
+      /* What the interrupted attempt planned and did no longer tells. */
+      g_ptr_array_set_size (r->stores, 0);
+      if (!mtp_firewalld_wait_back (fw, config->timeout))
+        {
+          if (apply && (command == MTP_COMMAND_UNINSTALL || config->store_firewalld))
+            {
+              notice (r,
+                      _ ("firewalld stopped during the run and did not come back within %u s: "
+                         "its permanent configuration is written directly"),
+                      config->timeout);
+              return run_offline (command, config, desired, r, error);
+            }
+          g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                       _ ("firewalld stopped during the run and did not come back within %u s; "
+                          "its runtime configuration went with it, rules of this run included"),
+                       config->timeout);
+          return FALSE;
+        }
+      notice (r, _ ("firewalld was reloaded or restarted during the run: starting again from a "
+                    "fresh read"));
+    }
 }
 
 /* The host's iptables tools, when they are the nft ones, do not show the
@@ -633,7 +711,7 @@ set_passthrough_address (MtpCommand command, const MtpRuleset *desired, MtpRepor
                          GError **error)
 {
   gboolean want = command == MTP_COMMAND_INSTALL && desired != NULL
-                  && mtp_ruleset_has_family (desired, MTP_FAMILY_IPV6);
+                  && mtp_ruleset_has_family (desired, MTP_FAMILY_IPV6) && !r->ipv6_dropped;
   gboolean changed = FALSE;
   const char *lo = desired != NULL && desired->loopback != NULL ? desired->loopback : "lo";
 
@@ -674,10 +752,18 @@ gboolean
 mtp_engine_run (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
                 MtpReport *r, GError **error)
 {
-  g_autoptr (MtpFirewalld) fw = mtp_firewalld_new ();
+  g_autoptr (MtpFirewalld) fw = NULL;
+  g_autoptr (MtpLock) lock = NULL;
   gboolean ok;
 
   r->check_only = config->check || (command == MTP_COMMAND_UNINSTALL && config->dry_run);
+  /* Before anything is read: a run that changes things waits for the one
+   * before it, and a read-only one sees no run half-way. */
+  lock = mtp_lock_take (command != MTP_COMMAND_STATUS && !r->check_only,
+                        mtp_command_to_string (command), config->wait, error);
+  if (lock == NULL)
+    return FALSE;
+  fw = mtp_firewalld_new (config->timeout);
   for (guint i = 0;
        desired != NULL && command != MTP_COMMAND_UNINSTALL && i < desired->notices->len; i++)
     notice (r, "%s", (const char *)desired->notices->pdata[i]);
@@ -693,7 +779,7 @@ mtp_engine_run (MtpCommand command, const MtpConfig *config, const MtpRuleset *d
         break;
       case MTP_BACKEND_FIREWALLD:
         if (mtp_firewalld_is_running (fw))
-          ok = run_online (command, config, desired, fw, r, error);
+          ok = run_firewalld (command, config, desired, fw, r, error);
         else if (command == MTP_COMMAND_UNINSTALL || config->store_firewalld)
           ok = run_offline (command, config, desired, r, error);
         else
@@ -707,7 +793,7 @@ mtp_engine_run (MtpCommand command, const MtpConfig *config, const MtpRuleset *d
       case MTP_BACKEND_AUTO:
       default:
         if (mtp_firewalld_is_running (fw))
-          ok = run_online (command, config, desired, fw, r, error);
+          ok = run_firewalld (command, config, desired, fw, r, error);
         else if (config->store_firewalld)
           ok = run_offline (command, config, desired, r, error);
         else if (command == MTP_COMMAND_UNINSTALL)

@@ -37,11 +37,23 @@ mtp_host_facts_free (MtpHostFacts *facts)
   g_free (facts);
 }
 
+/* getpwuid () and getpwnam () return a static buffer, which cppcheck flags as
+ * not thread-safe: we call them from the main thread only, and no other thread
+ * of the process (GLib's workers) reads the user database. */
 static gboolean
 lookup_uid (guint32 uid, struct passwd **out)
 {
   errno = 0;
+  /* cppcheck-suppress getpwuidCalled ; main thread only, see above */
   *out = getpwuid ((uid_t)uid);
+  return *out != NULL;
+}
+
+static gboolean
+lookup_name (const char *name, struct passwd **out)
+{
+  /* cppcheck-suppress getpwnamCalled ; main thread only, see above */
+  *out = getpwnam (name);
   return *out != NULL;
 }
 
@@ -53,8 +65,7 @@ mtp_resolve_user (const char *user, guint32 *uid, GError **error)
 
   if (user == NULL || *user == '\0')
     {
-      if (lookup_uid (MTP_DEFAULT_KUMA_DP_UID, &pw)
-          || (pw = getpwnam (MTP_DEFAULT_KUMA_DP_USER)) != NULL)
+      if (lookup_uid (MTP_DEFAULT_KUMA_DP_UID, &pw) || lookup_name (MTP_DEFAULT_KUMA_DP_USER, &pw))
         {
           *uid = pw->pw_uid;
           return TRUE;
@@ -74,8 +85,7 @@ mtp_resolve_user (const char *user, guint32 *uid, GError **error)
       *uid = pw->pw_uid;
       return TRUE;
     }
-  pw = getpwnam (user);
-  if (pw != NULL)
+  if (lookup_name (user, &pw))
     {
       *uid = pw->pw_uid;
       return TRUE;

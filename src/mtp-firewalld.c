@@ -13,18 +13,53 @@ struct _MtpFirewalld
   GDBusConnection *bus;
   MtpFwFirewallD1Direct *direct;
   MtpFwFirewallD1ConfigDirect *config_direct;
+  int timeout_ms;
   guint n_writes;
+  guint resets;   /* Reloaded signals and changes of the name's owner seen */
+  gboolean stale; /* the name changed owner: make new proxies before the next call */
+  guint reloaded_sub;
+  guint owner_sub;
 };
 
+static void
+on_reset (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
+          const char *signal, GVariant *params, gpointer data)
+{
+  MtpFirewalld *fw = data;
+
+  g_debug ("firewalld's runtime was reset: %s", signal);
+  fw->resets++;
+  /* A new firewalld process: start afresh with new proxies (not here: calls
+   * of a run may be under way on the old ones). */
+  if (strcmp (signal, "NameOwnerChanged") == 0)
+    fw->stale = TRUE;
+}
+
 MtpFirewalld *
-mtp_firewalld_new (void)
+mtp_firewalld_new (guint timeout_seconds)
 {
   MtpFirewalld *fw = g_new0 (MtpFirewalld, 1);
   g_autoptr (GError) error = NULL;
 
+  fw->timeout_ms = (int)MIN (timeout_seconds, 3600u) * 1000;
   fw->bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
   if (fw->bus == NULL)
-    g_debug ("no system bus: %s", error->message);
+    {
+      g_debug ("no system bus: %s", error->message);
+      return fw;
+    }
+  /* What makes firewalld drop runtime changes behind a run's back: a reload
+   * (it reapplies the permanent configuration, then signals Reloaded) and a
+   * restart (the name gets a new owner, or none). The sender is not matched:
+   * only firewalld emits its interface's signals on a system bus, and a false
+   * alarm merely costs a second look. */
+  fw->reloaded_sub = g_dbus_connection_signal_subscribe (
+      fw->bus, NULL, MTP_FIREWALLD_IFACE, "Reloaded", MTP_FIREWALLD_PATH, NULL,
+      G_DBUS_SIGNAL_FLAGS_NONE, on_reset, fw, NULL);
+  fw->owner_sub = g_dbus_connection_signal_subscribe (
+      fw->bus, "org.freedesktop.DBus", "org.freedesktop.DBus", "NameOwnerChanged",
+      "/org/freedesktop/DBus", MTP_FIREWALLD_BUS_NAME, G_DBUS_SIGNAL_FLAGS_NONE, on_reset, fw,
+      NULL);
   return fw;
 }
 
@@ -35,8 +70,45 @@ mtp_firewalld_free (MtpFirewalld *fw)
     return;
   g_clear_object (&fw->direct);
   g_clear_object (&fw->config_direct);
+  if (fw->bus != NULL)
+    {
+      g_dbus_connection_signal_unsubscribe (fw->bus, fw->reloaded_sub);
+      g_dbus_connection_signal_unsubscribe (fw->bus, fw->owner_sub);
+    }
   g_clear_object (&fw->bus);
   g_free (fw);
+}
+
+guint
+mtp_firewalld_get_resets (MtpFirewalld *fw)
+{
+  if (fw->bus == NULL)
+    return 0;
+  /* A round trip through the bus: every signal sent before its answer has
+   * arrived; then dispatch them. */
+  GVariant *reply = g_dbus_connection_call_sync (
+      fw->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetId",
+      NULL, G_VARIANT_TYPE ("(s)"), G_DBUS_CALL_FLAGS_NONE, fw->timeout_ms, NULL, NULL);
+
+  if (reply != NULL)
+    g_variant_unref (reply);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  return fw->resets;
+}
+
+gboolean
+mtp_firewalld_wait_back (MtpFirewalld *fw, guint timeout_seconds)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64)timeout_seconds * G_USEC_PER_SEC;
+
+  while (!mtp_firewalld_is_running (fw))
+    {
+      if (g_get_monotonic_time () >= deadline)
+        return FALSE;
+      g_usleep (100 * 1000);
+    }
+  return TRUE;
 }
 
 guint
@@ -109,10 +181,13 @@ mtp_firewalld_set_error (GError **error, const GError *dbus_error, const char *c
                     "to its lockdown whitelist or turn lockdown off)"),
                  prefix, copy->message);
   else if (g_error_matches (dbus_error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT)
-           || g_strcmp0 (name, "org.freedesktop.DBus.Error.NoReply") == 0
            || g_strcmp0 (name, "org.freedesktop.DBus.Error.Timeout") == 0)
-    g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("%sfirewalld did not answer in time"),
+    g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                 _ ("%sfirewalld did not answer in time (--timeout sets how long to wait)"),
                  prefix);
+  else if (g_strcmp0 (name, "org.freedesktop.DBus.Error.NoReply") == 0)
+    g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                 _ ("%sfirewalld went away without answering: %s"), prefix, copy->message);
   else if (code != NULL)
     g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("%sfirewalld: %s"), prefix, copy->message);
   else
@@ -127,6 +202,12 @@ ensure_proxies (MtpFirewalld *fw, GError **error)
                           | G_DBUS_PROXY_FLAGS_DO_NOT_CONNECT_SIGNALS
                           | G_DBUS_PROXY_FLAGS_DO_NOT_AUTO_START;
 
+  if (fw->stale)
+    {
+      g_clear_object (&fw->direct);
+      g_clear_object (&fw->config_direct);
+      fw->stale = FALSE;
+    }
   if (fw->direct != NULL)
     return TRUE;
   if (fw->bus == NULL)
@@ -146,6 +227,8 @@ ensure_proxies (MtpFirewalld *fw, GError **error)
       mtp_firewalld_set_error (error, local_error, NULL);
       return FALSE;
     }
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (fw->direct), fw->timeout_ms);
+  g_dbus_proxy_set_default_timeout (G_DBUS_PROXY (fw->config_direct), fw->timeout_ms);
   return TRUE;
 }
 
@@ -171,8 +254,8 @@ get_all_properties (MtpFirewalld *fw, const char *path, const char *iface, GErro
   g_autoptr (GError) local_error = NULL;
   g_autoptr (GVariant) reply = g_dbus_connection_call_sync (
       fw->bus, MTP_FIREWALLD_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll",
-      g_variant_new ("(s)", iface), G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START, -1,
-      NULL, &local_error);
+      g_variant_new ("(s)", iface), G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
+      fw->timeout_ms, NULL, &local_error);
 
   if (reply == NULL)
     {
@@ -253,11 +336,54 @@ mtp_firewalld_info_free (MtpFirewalldInfo *info)
   g_free (info);
 }
 
+/* The VERSION line of firewalld's Python package (firewall/config/__init__.py:
+ * VERSION = '1.3.3'), or NULL. */
+static char *
+installed_version_from_package (void)
+{
+  g_autoptr (GPtrArray) candidates = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr (GDir) lib = g_dir_open ("/usr/lib", 0, NULL);
+  const char *name;
+
+  /* Debian, Ubuntu; then Fedora, RHEL, SUSE: /usr/lib/python3.N/site-packages. */
+  g_ptr_array_add (candidates,
+                   g_strdup ("/usr/lib/python3/dist-packages/firewall/config/__init__.py"));
+  while (lib != NULL && (name = g_dir_read_name (lib)) != NULL)
+    if (g_str_has_prefix (name, "python3"))
+      g_ptr_array_add (candidates, g_build_filename ("/usr/lib", name, "site-packages", "firewall",
+                                                     "config", "__init__.py", NULL));
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      g_autofree char *text = NULL;
+      g_auto (GStrv) lines = NULL;
+
+      if (!g_file_get_contents (candidates->pdata[i], &text, NULL, NULL))
+        continue;
+      lines = g_strsplit (text, "\n", -1);
+      for (guint j = 0; lines[j] != NULL; j++)
+        {
+          char *v = lines[j];
+          gsize len;
+
+          if (!g_str_has_prefix (v, "VERSION"))
+            continue;
+          v = g_strstrip (v + strlen ("VERSION"));
+          if (*v++ != '=')
+            continue;
+          v = g_strstrip (v);
+          len = strlen (v);
+          if (len >= 3 && (v[0] == '\'' || v[0] == '"') && v[len - 1] == v[0]
+              && g_ascii_isdigit (v[1]))
+            return g_strndup (v + 1, len - 2);
+        }
+    }
+  return NULL;
+}
+
 MtpFirewalldInfo *
 mtp_firewalld_offline_info (const char *config_dir)
 {
   MtpFirewalldInfo *info = g_new0 (MtpFirewalldInfo, 1);
-  const char *argv[] = { "firewall-offline-cmd", "--version", NULL };
   g_autofree char *out = NULL;
   g_autofree char *conf_path = g_build_filename (config_dir, "firewalld.conf", NULL);
   g_autofree char *conf = NULL;
@@ -266,12 +392,20 @@ mtp_firewalld_offline_info (const char *config_dir)
   info->state = g_strdup ("NOT_RUNNING");
   info->backend = g_strdup ("nftables");
   info->rfc3964_ipv4 = TRUE;
-  if (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                    NULL, NULL, &out, NULL, &status, NULL)
-      && status == 0 && out != NULL && g_ascii_isdigit (g_strstrip (out)[0]))
-    info->version = g_strdup (out);
-  else
-    info->version = g_strdup ("unknown");
+  /* Reading the package's version file costs nothing; firewall-offline-cmd
+   * starts a Python interpreter (about 0.3 s), so it is only the fall-back. */
+  info->version = installed_version_from_package ();
+  if (info->version == NULL)
+    {
+      const char *argv[] = { "firewall-offline-cmd", "--version", NULL };
+
+      if (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+                        NULL, NULL, &out, NULL, &status, NULL)
+          && status == 0 && out != NULL && g_ascii_isdigit (g_strstrip (out)[0]))
+        info->version = g_strdup (out);
+      else
+        info->version = g_strdup ("unknown");
+    }
   parse_version (info);
 
   if (g_file_get_contents (conf_path, &conf, NULL, NULL))
@@ -371,11 +505,12 @@ mtp_firewalld_read_runtime (MtpFirewalld *fw, GError **error)
                                                     calls[1].value, calls[2].value));
       result = mtp_direct_from_variant (settings, error);
     }
-  else
-    for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
-      g_clear_pointer (&calls[i].value, g_variant_unref);
+  /* (g_variant_new took references of its own: the values are not floating) */
   for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
-    g_clear_error (&calls[i].error);
+    {
+      g_clear_pointer (&calls[i].value, g_variant_unref);
+      g_clear_error (&calls[i].error);
+    }
   return result;
 }
 
@@ -431,6 +566,7 @@ typedef struct
   gconstpointer item; /* MtpDirectChain or MtpDirectRule, owned by the plan */
   Waiter *waiter;
   gboolean changed; /* this call changed the runtime (undo it on rollback) */
+  gboolean maybe;   /* no answer in time: it may yet be carried out (undo it too) */
   GError *error;
 } Call;
 
@@ -487,6 +623,9 @@ call_done (GObject *source, GAsyncResult *res, gpointer data)
       || (g_strcmp0 (code, "NOT_ENABLED") == 0
           && (c->op == OP_REMOVE_CHAIN || c->op == OP_REMOVE_RULE)))
     return;
+  /* firewalld carries out the calls of one connection in order: an undo sent
+   * now runs after this call, whenever that comes. */
+  c->maybe = g_error_matches (error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
   c->error = g_steal_pointer (&error);
 }
 
@@ -612,7 +751,7 @@ mtp_firewalld_apply_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError
   for (guint i = calls->len; i > 0; i--)
     {
       const Call *c = &g_array_index (calls, Call, i - 1);
-      if (c->changed)
+      if (c->changed || c->maybe)
         {
           Call u = { .op = inverse (c->op), .item = c->item };
           g_array_append_val (undo, u);

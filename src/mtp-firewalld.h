@@ -33,12 +33,19 @@ typedef struct
 typedef struct _MtpFirewalld MtpFirewalld;
 
 /* Connects to the system bus ($DBUS_SYSTEM_BUS_ADDRESS is honoured). A bus that
- * cannot be reached is not an error: firewalld is then simply not running. */
-MtpFirewalld *mtp_firewalld_new (void);
+ * cannot be reached is not an error: firewalld is then simply not running.
+ * Every call to firewalld waits at most timeout_seconds for its answer. */
+MtpFirewalld *mtp_firewalld_new (guint timeout_seconds);
 void mtp_firewalld_free (MtpFirewalld *fw);
 
 /* Whether firewalld's name has an owner. */
 gboolean mtp_firewalld_is_running (MtpFirewalld *fw);
+/* How many times firewalld's runtime configuration was reset since
+ * mtp_firewalld_new(): reloads (its Reloaded signal) and restarts or stops
+ * (its name changed owner). A run compares this before and after. */
+guint mtp_firewalld_get_resets (MtpFirewalld *fw);
+/* Waits up to timeout_seconds for firewalld's name to have an owner. */
+gboolean mtp_firewalld_wait_back (MtpFirewalld *fw, guint timeout_seconds);
 
 /* Reads state, version, backend and the settings that decide whether our rules
  * can work. */

@@ -3,7 +3,10 @@
  * lockdown, a call failing half-way through a run (--fail-call N, repeatable),
  * a failing permanent update, states other than RUNNING, other versions and
  * settings, a racing writer (--hide-runtime), unreadable settings
- * (--hide-config). It serves the subset of firewalld's D-Bus API that
+ * (--hide-config), a crash at the N-th write call (--exit-at N), a call never
+ * answered (--hang-call N), a reload just before the N-th write call
+ * (--reload-at N), and a permanent configuration kept across restarts
+ * (--persist FILE, as firewalld keeps direct.xml). It serves the subset of firewalld's D-Bus API that
  * mesh-tproxy calls (dbus/org.fedoraproject.FirewallD1.xml) on the system bus
  * ($DBUS_SYSTEM_BUS_ADDRESS), keeps runtime and permanent direct
  * configurations in memory with firewalld's rules (ALREADY_ENABLED,
@@ -56,6 +59,11 @@ typedef struct
   gboolean hide_runtime;
   gboolean hide_config;
   GArray *fail_calls; /* of guint: the write calls to fail, counted from 1 */
+  guint exit_at;
+  guint hang_call;
+  guint reload_at;
+  const char *persist;
+  GPtrArray *hung; /* invocations never answered */
 
   Direct *runtime;
   Direct *permanent;
@@ -402,13 +410,38 @@ must_fail (const Fake *fake)
   return FALSE;
 }
 
+/* As with FlushAllOnReload=yes: the runtime becomes the permanent config. */
+static void
+reload (Fake *fake)
+{
+  direct_free (fake->runtime);
+  fake->runtime = direct_copy (fake->permanent);
+  changed (fake, "reload");
+  mtp_fw_firewall_d1_emit_reloaded (fake->main_iface);
+}
+
 /* Every write call passes here first: it is counted, and refused when an
- * option says so (without any change). TRUE when it was answered. */
+ * option says so (without any change). TRUE when it was answered (or is
+ * never to be). */
 static gboolean
 refuse (Fake *fake, GDBusMethodInvocation *invocation, const char *desc, const char *action,
         gboolean is_update)
 {
   fake->n_writes++;
+  if (fake->exit_at == fake->n_writes)
+    {
+      /* As if killed: no answer, nothing flushed, the connection just goes. */
+      log_call (fake, desc, "exit");
+      _exit (3);
+    }
+  if (fake->reload_at == fake->n_writes)
+    reload (fake);
+  if (fake->hang_call == fake->n_writes)
+    {
+      log_call (fake, desc, "no answer");
+      g_ptr_array_add (fake->hung, g_object_ref (invocation));
+      return TRUE;
+    }
   if (fake->not_authorized)
     {
       g_autofree char *message = g_strdup_printf ("Not Authorized(polkit): %s", action);
@@ -648,13 +681,21 @@ handle_update (MtpFwFirewallD1ConfigDirect *object, GDBusMethodInvocation *invoc
     }
   direct_free (fake->permanent);
   fake->permanent = g_steal_pointer (&next);
+  if (fake->persist != NULL)
+    {
+      g_autoptr (GVariant) v = g_variant_ref_sink (direct_to_variant (fake->permanent));
+      g_autofree char *text = g_variant_print (v, TRUE);
+      g_autoptr (GError) io_error = NULL;
+
+      if (!g_file_set_contents (fake->persist, text, -1, &io_error))
+        g_printerr ("fake-firewalld: %s\n", io_error->message);
+    }
   changed (fake, desc);
   mtp_fw_firewall_d1_config_direct_complete_update (object, invocation);
   mtp_fw_firewall_d1_config_direct_emit_updated (object);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-/* As with FlushAllOnReload=yes: the runtime becomes the permanent config. */
 static gboolean
 handle_reload (MtpFwFirewallD1 *object, GDBusMethodInvocation *invocation, Fake *fake)
 {
@@ -664,11 +705,8 @@ handle_reload (MtpFwFirewallD1 *object, GDBusMethodInvocation *invocation, Fake 
                    "Not Authorized(polkit): org.fedoraproject.FirewallD1.all");
       return G_DBUS_METHOD_INVOCATION_HANDLED;
     }
-  direct_free (fake->runtime);
-  fake->runtime = direct_copy (fake->permanent);
-  changed (fake, "reload");
+  reload (fake);
   mtp_fw_firewall_d1_complete_reload (object, invocation);
-  mtp_fw_firewall_d1_emit_reloaded (object);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -732,6 +770,9 @@ main (int argc, char **argv)
   g_autofree char *rfc3964 = NULL;
   g_autofree char *state_file = NULL;
   g_auto (GStrv) fail_calls = NULL;
+  g_autofree char *persist = NULL;
+  g_autoptr (GPtrArray) hung = g_ptr_array_new_with_free_func (g_object_unref);
+  gint exit_at = 0, hang_call = 0, reload_at = 0;
   g_autoptr (GArray) fail_numbers = g_array_new (FALSE, FALSE, sizeof (guint));
   GOptionEntry entries[] = {
     { "version", 0, 0, G_OPTION_ARG_STRING, &version, "The version property (1.3.3)", "STR" },
@@ -754,6 +795,14 @@ main (int argc, char **argv)
       "Do not serve the config interface: its settings cannot be read", NULL },
     { "state-file", 0, 0, G_OPTION_ARG_FILENAME, &state_file,
       "Write the whole state to PATH after every call", "PATH" },
+    { "exit-at", 0, 0, G_OPTION_ARG_INT, &exit_at,
+      "Exit at once, unanswered, on the N-th write call (as if killed)", "N" },
+    { "hang-call", 0, 0, G_OPTION_ARG_INT, &hang_call,
+      "Never answer (nor carry out) the N-th write call", "N" },
+    { "reload-at", 0, 0, G_OPTION_ARG_INT, &reload_at,
+      "Reload just before carrying out the N-th write call", "N" },
+    { "persist", 0, 0, G_OPTION_ARG_FILENAME, &persist,
+      "Keep the permanent configuration in PATH, loaded at start (runtime too)", "PATH" },
     { NULL },
   };
   g_autoptr (GOptionContext) context = g_option_context_new ("- a fake firewalld for tests");
@@ -761,7 +810,6 @@ main (int argc, char **argv)
   g_autoptr (GDBusConnection) bus = NULL;
   g_autoptr (GMainLoop) loop = NULL;
   const char *address;
-  guint owner_id, sigterm_id, sigint_id;
 
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error))
@@ -795,14 +843,41 @@ main (int argc, char **argv)
                   "tests/lib/sandbox.sh), not the host's system bus\n");
       return 2;
     }
+  if (exit_at < 0 || hang_call < 0 || reload_at < 0)
+    {
+      g_printerr ("fake-firewalld: call numbers count from 1\n");
+      return 2;
+    }
   fake.fail_calls = fail_numbers;
+  fake.exit_at = (guint)exit_at;
+  fake.hang_call = (guint)hang_call;
+  fake.reload_at = (guint)reload_at;
+  fake.persist = persist;
+  fake.hung = hung;
   fake.version = version ? version : "1.3.3";
   fake.state = state ? state : "RUNNING";
   fake.backend = backend ? backend : "nftables";
   fake.rfc3964 = rfc3964 ? rfc3964 : "yes";
   fake.state_file = state_file;
-  fake.runtime = direct_new ();
   fake.permanent = direct_new ();
+  if (persist != NULL && g_file_test (persist, G_FILE_TEST_EXISTS))
+    {
+      g_autofree char *text = NULL;
+      g_autoptr (GVariant) v = NULL;
+
+      if (!g_file_get_contents (persist, &text, NULL, &error)
+          || (v = g_variant_parse (G_VARIANT_TYPE ("(a(sss)a(sssias)a(sas))"), text, NULL, NULL,
+                                   &error))
+                 == NULL)
+        {
+          g_printerr ("fake-firewalld: --persist: %s\n", error->message);
+          direct_free (fake.permanent);
+          return 2;
+        }
+      direct_free (fake.permanent);
+      fake.permanent = direct_from_variant (v);
+    }
+  fake.runtime = direct_copy (fake.permanent);
   loop = g_main_loop_new (NULL, FALSE);
   fake.loop = loop;
 
@@ -851,11 +926,11 @@ main (int argc, char **argv)
           || export_at (G_DBUS_INTERFACE_SKELETON (fake.config), bus, MTP_FIREWALLD_CONFIG_PATH))
       && export_at (G_DBUS_INTERFACE_SKELETON (fake.config_direct), bus, MTP_FIREWALLD_CONFIG_PATH))
     {
-      owner_id = g_bus_own_name_on_connection (bus, MTP_FIREWALLD_BUS_NAME,
-                                               G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE, name_acquired,
-                                               name_lost, &fake, NULL);
-      sigterm_id = g_unix_signal_add (SIGTERM, quit, &fake);
-      sigint_id = g_unix_signal_add (SIGINT, quit, &fake);
+      guint owner_id = g_bus_own_name_on_connection (bus, MTP_FIREWALLD_BUS_NAME,
+                                                     G_BUS_NAME_OWNER_FLAGS_DO_NOT_QUEUE,
+                                                     name_acquired, name_lost, &fake, NULL);
+      guint sigterm_id = g_unix_signal_add (SIGTERM, quit, &fake);
+      guint sigint_id = g_unix_signal_add (SIGINT, quit, &fake);
       g_main_loop_run (loop);
       g_source_remove (sigterm_id);
       g_source_remove (sigint_id);

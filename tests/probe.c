@@ -64,16 +64,12 @@ wait_readable (int fd)
 }
 
 static int
-do_listen (int udp, int port, int family)
+listen_on (int fd, int udp, int port, int af)
 {
-  int af = family == 6 ? AF_INET6 : AF_INET;
-  int fd = socket (af, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
   int one = 1;
   struct sockaddr_storage ss = { 0 };
   socklen_t len;
 
-  if (fd < 0)
-    return fail ("socket");
   setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
   if (af == AF_INET6)
     {
@@ -130,17 +126,22 @@ do_listen (int udp, int port, int family)
       int conn = accept (fd, NULL, NULL);
       struct sockaddr_storage orig = { 0 };
       socklen_t olen = sizeof orig;
-      int rc = af == AF_INET6 ? getsockopt (conn, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &orig, &olen)
-                              : getsockopt (conn, SOL_IP, SO_ORIGINAL_DST, &orig, &olen);
+      int rc;
 
       if (conn < 0)
         return fail ("accept");
+      rc = af == AF_INET6 ? getsockopt (conn, SOL_IPV6, IP6T_SO_ORIGINAL_DST, &orig, &olen)
+                          : getsockopt (conn, SOL_IP, SO_ORIGINAL_DST, &orig, &olen);
       if (rc < 0)
         {
           /* Not NATed: the connection came straight to us. */
           olen = sizeof orig;
           if (getsockname (conn, (struct sockaddr *)&orig, &olen) < 0)
-            return fail ("getsockname");
+            {
+              rc = fail ("getsockname");
+              close (conn);
+              return rc;
+            }
         }
       print_addr (&orig);
       close (conn);
@@ -149,14 +150,55 @@ do_listen (int udp, int port, int family)
 }
 
 static int
+do_listen (int udp, int port, int family)
+{
+  int af = family == 6 ? AF_INET6 : AF_INET;
+  int fd = socket (af, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+  int rc;
+
+  if (fd < 0)
+    return fail ("socket");
+  rc = listen_on (fd, udp, port, af);
+  close (fd);
+  return rc;
+}
+
+static int
+connect_with (int fd, int udp, const struct sockaddr_storage *ss, socklen_t len)
+{
+  struct pollfd pfd;
+  int err = 0;
+  socklen_t elen = sizeof err;
+
+  if (udp)
+    {
+      if (sendto (fd, "probe", 5, 0, (const struct sockaddr *)ss, len) < 0)
+        return fail ("sendto");
+      return 0;
+    }
+  if (connect (fd, (const struct sockaddr *)ss, len) == 0)
+    return 0;
+  if (errno != EINPROGRESS)
+    return fail ("connect");
+  pfd.fd = fd;
+  pfd.events = POLLOUT;
+  if (poll (&pfd, 1, TIMEOUT_MS) <= 0)
+    {
+      errno = ETIMEDOUT;
+      return fail ("connect");
+    }
+  getsockopt (fd, SOL_SOCKET, SO_ERROR, &err, &elen);
+  errno = err;
+  return err == 0 ? 0 : fail ("connect");
+}
+
+static int
 do_connect (int udp, const char *addr, int port)
 {
   struct sockaddr_storage ss = { 0 };
   socklen_t len;
   int fd;
-  struct pollfd pfd;
-  int err = 0;
-  socklen_t elen = sizeof err;
+  int rc;
 
   if (inet_pton (AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
     {
@@ -178,26 +220,9 @@ do_connect (int udp, const char *addr, int port)
   fd = socket (ss.ss_family, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK, 0);
   if (fd < 0)
     return fail ("socket");
-  if (udp)
-    {
-      if (sendto (fd, "probe", 5, 0, (struct sockaddr *)&ss, len) < 0)
-        return fail ("sendto");
-      return 0;
-    }
-  if (connect (fd, (struct sockaddr *)&ss, len) == 0)
-    return 0;
-  if (errno != EINPROGRESS)
-    return fail ("connect");
-  pfd.fd = fd;
-  pfd.events = POLLOUT;
-  if (poll (&pfd, 1, TIMEOUT_MS) <= 0)
-    {
-      errno = ETIMEDOUT;
-      return fail ("connect");
-    }
-  getsockopt (fd, SOL_SOCKET, SO_ERROR, &err, &elen);
-  errno = err;
-  return err == 0 ? 0 : fail ("connect");
+  rc = connect_with (fd, udp, &ss, len);
+  close (fd);
+  return rc;
 }
 
 int

@@ -6,6 +6,7 @@ set -u
 
 srcdir=$(cd "$(dirname "$0")/.." && pwd)
 MESH_TPROXY=${MESH_TPROXY:-$srcdir/build/src/mesh-tproxy}
+. "$srcdir/tests/lib/valgrind.sh"
 if [ ! -x "$MESH_TPROXY" ]; then
   echo "Bail out! no executable '$MESH_TPROXY' (set MESH_TPROXY)"
   exit 1

@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <grp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
+#if HAVE_SELINUX
+#include <selinux/selinux.h>
+#endif
 
 #include "mtp-direct-xml.h"
 #include "mtp-error.h"
@@ -444,8 +453,9 @@ test_mixed_save (Fixture *f, gconstpointer data)
   old = read_text (f->old_path);
   g_assert_cmpstr (saved, ==, text);
   g_assert_cmpstr (old, ==, original);
-  assert_mode (f->path, 0644);
-  /* .old is a copy of the previous file, mode included, as firewalld's. */
+  /* The file keeps its mode (firewalld rewrites it in place); .old is a
+   * copy of the previous file, mode included, as firewalld's. */
+  assert_mode (f->path, 0600);
   assert_mode (f->old_path, 0600);
   g_assert_false (tree_has_temp_files (f->dir));
 
@@ -458,7 +468,7 @@ test_mixed_save (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   old2 = read_text (f->old_path);
   g_assert_cmpstr (old2, ==, saved);
-  assert_mode (f->old_path, 0644);
+  assert_mode (f->old_path, 0600);
 }
 
 /* Idempotence: setting what is there changes no byte. */
@@ -823,6 +833,145 @@ test_dangling_symlink (Fixture *f, gconstpointer data)
   assert_load_fails (f, "a symbolic link to a missing file");
 }
 
+/* libxml2 would stop at a NUL byte and take the rest for the end of the
+ * file. */
+static void
+test_nul_byte (Fixture *f, gconstpointer data)
+{
+  static const char after_root[] = "<direct/>\n\0<direct>junk";
+  static const char in_text[] = "<direct>\n\n  " RULE_OPEN "-j\0ACCEPT</rule>\n</direct>\n";
+
+  write_text (f->path, after_root, sizeof after_root - 1);
+  assert_load_fails (f, "line 2: a NUL byte, which XML does not allow");
+  write_text (f->path, in_text, sizeof in_text - 1);
+  assert_load_fails (f, "line 3: a NUL byte, which XML does not allow");
+}
+
+/* In UTF-16 NUL bytes are half of every ASCII character: still read. */
+static void
+test_utf16 (Fixture *f, gconstpointer data)
+{
+  static const char text[] = "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<direct>\n  " RULE_OPEN
+                             "-j ACCEPT</rule>\n</direct>\n";
+  g_autoptr (GError) error = NULL;
+  gsize length = 0;
+  g_autofree char *utf16
+      = g_convert (text, -1, "UTF-16", "UTF-8", NULL, &length, &error); /* with a BOM */
+  g_autoptr (MtpDirectXml) xml = NULL;
+
+  g_assert_no_error (error);
+  g_assert_nonnull (memchr (utf16, '\0', length));
+  write_text (f->path, utf16, (gssize)length);
+  xml = load_ok (f->dir);
+  g_assert_cmpuint (mtp_direct_xml_get (xml)->rules->len, ==, 1);
+}
+
+static char *
+rule_with_args (const char *chain, guint n_args, gsize arg_length)
+{
+  g_autoptr (GString) text
+      = g_string_new ("<direct>\n  <rule ipv=\"ipv4\" table=\"filter\" chain=\"");
+
+  g_string_append_printf (text, "%s\" priority=\"0\">", chain);
+  for (guint i = 0; i < n_args; i++)
+    {
+      if (i > 0)
+        g_string_append_c (text, ' ');
+      for (gsize j = 0; j < arg_length; j++)
+        g_string_append_c (text, 'a');
+    }
+  g_string_append (text, "</rule>\n</direct>\n");
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* What no iptables takes is refused, just past the limits. */
+static void
+test_entry_limits (Fixture *f, gconstpointer data)
+{
+  static const struct
+  {
+    const char *chain;
+    guint n_args;
+    gsize arg_length;
+    const char *message; /* NULL: loads */
+  } cases[] = {
+    { "INPUT", 255, 1, NULL },
+    { "INPUT", 256, 1, "line 2: <rule> has 256 arguments, more than iptables takes (at most 255)" },
+    { "INPUT", 100000, 1, "<rule> has 100000 arguments" },
+    /* 255 arguments of 1027 bytes, with the spaces: 262139 bytes; then 262394. */
+    { "INPUT", 255, 1027, NULL },
+    { "INPUT", 255, 1028,
+      "line 2: the arguments of <rule> are 262394 bytes long, more than iptables takes (at "
+      "most 262144)" },
+    { "INPUT", 1, 10 * 1024 * 1024, "bytes long, more than iptables takes" },
+    { "ABCDEFGHIJKLMNOPQRSTUVWXYZ12", 1, 1, NULL },
+    { "ABCDEFGHIJKLMNOPQRSTUVWXYZ123", 1, 1,
+      "line 2: the chain name on <rule> is 29 bytes long, more than iptables takes (at most "
+      "28)" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = rule_with_args (cases[i].chain, cases[i].n_args, cases[i].arg_length);
+
+      g_test_message ("%s: %u arguments of %" G_GSIZE_FORMAT " bytes", cases[i].chain,
+                      cases[i].n_args, cases[i].arg_length);
+      write_text (f->path, text, -1);
+      if (cases[i].message != NULL)
+        assert_load_fails (f, cases[i].message);
+      else
+        {
+          g_autoptr (MtpDirectXml) xml = load_ok (f->dir);
+          g_assert_cmpuint (mtp_direct_xml_get (xml)->rules->len, ==, 1);
+        }
+    }
+
+  write_text (f->path,
+              "<direct>\n  <chain ipv=\"ipv4\" table=\"nat\" "
+              "chain=\"ABCDEFGHIJKLMNOPQRSTUVWXYZ123\"/>\n</direct>\n",
+              -1);
+  assert_load_fails (f, "line 2: the chain name on <chain> is 29 bytes long");
+  {
+    g_autoptr (GString) text = g_string_new ("<direct>\n  <passthrough ipv=\"ipv4\">-t nat -A X");
+
+    for (guint i = 0; i < 296; i++)
+      g_string_append (text, " a");
+    g_string_append (text, "</passthrough>\n</direct>\n");
+    write_text (f->path, text->str, -1);
+    assert_load_fails (f, "line 2: <passthrough> has 300 arguments, more than iptables takes");
+  }
+}
+
+/* A document type declaration stops the parser where it starts: the
+ * entities of a billion laughs are never declared, let alone expanded. */
+static void
+test_entity_bomb_time (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GString) text = g_string_new ("<?xml version=\"1.0\"?>\n<!DOCTYPE direct [\n"
+                                           "  <!ENTITY e0 \"lollollollollollollollollollol\">\n");
+  gint64 start;
+  double seconds;
+
+  /* 10^30 copies: no limit of libxml2's is needed to refuse it at once. */
+  for (guint i = 1; i <= 30; i++)
+    {
+      g_string_append_printf (text, "  <!ENTITY e%u \"", i);
+      for (guint j = 0; j < 10; j++)
+        g_string_append_printf (text, "&e%u;", i - 1);
+      g_string_append (text, "\">\n");
+    }
+  g_string_append (text, "  <!ENTITY % p SYSTEM \"http://192.0.2.1/p.dtd\">\n  %p;\n]>\n"
+                         "<direct>\n  <passthrough ipv=\"ipv4\">&e30;</passthrough>\n</direct>\n");
+  write_text (f->path, text->str, -1);
+  start = g_get_monotonic_time ();
+  assert_load_fails (f, "line 2: a document type declaration (<!DOCTYPE>) is not allowed");
+  seconds = (double)(g_get_monotonic_time () - start) / G_USEC_PER_SEC;
+  g_test_message ("refused in %.6f s", seconds);
+  /* Milliseconds; expanding would take hours and terabytes. Generous for
+   * valgrind. */
+  g_assert_cmpfloat (seconds, <, 2.0);
+}
+
 /* Reading through a link is fine; replacing it is refused, the file it
  * points to untouched. */
 static void
@@ -845,9 +994,13 @@ test_symlink (Fixture *f, gconstpointer data)
 
   mtp_direct_xml_set_ours (xml, desired, NULL);
   g_assert_false (mtp_direct_xml_save (xml, &error));
-  g_assert_error (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG);
+  g_assert_error (error, MTP_ERROR, MTP_ERROR_FAILED);
+  g_test_message ("%s", error->message);
   g_assert_nonnull (strstr (error->message, quoted));
-  g_assert_nonnull (strstr (error->message, "symbolic link"));
+  g_assert_nonnull (strstr (error->message, "is a symbolic link (to 'real.xml')"));
+  /* What to do, with the file the link points to. */
+  g_assert_nonnull (strstr (error->message, "cp --remove-destination "));
+  g_assert_nonnull (strstr (error->message, target));
 
   g_assert_cmpint (g_lstat (f->path, &st), ==, 0);
   g_assert_true (S_ISLNK (st.st_mode));
@@ -887,6 +1040,437 @@ test_save_failure (Fixture *f, gconstpointer data)
   g_assert_false (mtp_direct_xml_save (xml, &error));
   g_assert_nonnull (error);
   g_assert_cmpint (g_mkdir (f->dir, 0700), ==, 0);
+}
+
+/* File and directory safety when writing */
+
+static int compare_strings (gconstpointer a, gconstpointer b);
+
+/* Everything about a directory's entries that a write could change: name,
+ * type, mode, owner, inode, content (or a link's target). */
+static char *
+describe_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_autoptr (GPtrArray) lines = g_ptr_array_new_with_free_func (g_free);
+  const char *name;
+  GStatBuf st;
+
+  g_assert_nonnull (d);
+  g_assert_cmpint (g_lstat (dir, &st), ==, 0);
+  g_ptr_array_add (lines, g_strdup_printf (". %o %u:%u", (unsigned int)(st.st_mode & 07777),
+                                           (unsigned int)st.st_uid, (unsigned int)st.st_gid));
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_assert_cmpint (g_lstat (path, &st), ==, 0);
+      if (S_ISLNK (st.st_mode))
+        {
+          g_autofree char *target = g_file_read_link (path, NULL);
+          g_ptr_array_add (lines, g_strdup_printf ("%s -> %s", name, target));
+        }
+      else if (S_ISREG (st.st_mode))
+        {
+          g_autofree char *text = read_text (path);
+          g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, text, -1);
+          g_ptr_array_add (lines, g_strdup_printf ("%s %o %u:%u inode %" G_GUINT64_FORMAT " %s",
+                                                   name, (unsigned int)(st.st_mode & 07777),
+                                                   (unsigned int)st.st_uid, (unsigned int)st.st_gid,
+                                                   (guint64)st.st_ino, sum));
+        }
+      else
+        g_ptr_array_add (lines,
+                         g_strdup_printf ("%s type %o", name, (unsigned int)(st.st_mode & S_IFMT)));
+    }
+  g_ptr_array_sort (lines, compare_strings);
+  g_ptr_array_add (lines, NULL);
+  return g_strjoinv ("\n", (char **)lines->pdata);
+}
+
+/* save refuses with code and a message holding each needle (NULL-ended),
+ * and the directory is as it was, down to the inodes. */
+static void
+assert_save_refused (MtpDirectXml *xml, const char *dir, MtpError code, ...)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *before = describe_dir (dir);
+  g_autofree char *after = NULL;
+  const char *needle;
+  va_list args;
+
+  g_assert_false (mtp_direct_xml_save (xml, &error));
+  g_assert_error (error, MTP_ERROR, (gint)code);
+  g_test_message ("%s", error->message);
+  va_start (args, code);
+  while ((needle = va_arg (args, const char *)) != NULL)
+    if (strstr (error->message, needle) == NULL)
+      g_error ("'%s' does not hold '%s'", error->message, needle);
+  va_end (args);
+  after = describe_dir (dir);
+  g_assert_cmpstr (after, ==, before);
+}
+
+/* A directory others can write: refused before anything is written (a
+ * stale temporary file stays too), with what to do; a sticky one is fine. */
+static void
+test_dir_writable (Fixture *f, gconstpointer data)
+{
+  static const mode_t modes[] = { 0777, 0775, 0757, 0730, 0703 };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *original = install_data (f, "kuma-2.1.xml");
+  g_autofree char *stale = g_build_filename (f->dir, ".direct.xml.Stale1", NULL);
+  g_autofree char *quoted = g_strdup_printf ("'%s'", f->dir);
+  g_autofree char *chmod_cmd = g_strdup_printf ("'chmod go-w %s'", f->dir);
+  g_autoptr (MtpDirect) desired = desired_for ("default");
+  g_autoptr (MtpDirectXml) xml = load_ok (f->dir);
+
+  write_text (stale, "", 0);
+  mtp_direct_xml_set_ours (xml, desired, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (modes); i++)
+    {
+      g_autofree char *mode = g_strdup_printf ("(mode %04o)", (unsigned int)modes[i]);
+
+      g_assert_cmpint (g_chmod (f->dir, modes[i]), ==, 0);
+      assert_save_refused (xml, f->dir, MTP_ERROR_FAILED, quoted,
+                           "is writable by users other than its owner", mode, chmod_cmd,
+                           "nothing was changed", NULL);
+    }
+
+  /* Sticky (as /tmp): others can add files but not rename or remove ours. */
+  g_assert_cmpint (g_chmod (f->dir, 01777), ==, 0);
+  g_assert_true (mtp_direct_xml_save (xml, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (stale, G_FILE_TEST_EXISTS));
+  g_assert_cmpint (g_chmod (f->dir, 0700), ==, 0);
+}
+
+/* As root, a directory root does not own. */
+static void
+test_dir_owner (Fixture *f, gconstpointer data)
+{
+  g_autofree char *quoted = g_strdup_printf ("'%s'", f->dir);
+  g_autofree char *chown_cmd = g_strdup_printf ("'chown root %s'", f->dir);
+  g_autoptr (MtpDirect) desired = desired_for ("default");
+  g_autoptr (MtpDirectXml) xml = NULL;
+
+  if (!mtp_test_require_root ("only root can give a directory away"))
+    return;
+  g_free (install_data (f, "kuma-2.1.xml"));
+  xml = load_ok (f->dir);
+  mtp_direct_xml_set_ours (xml, desired, NULL);
+  g_assert_cmpint (chown (f->dir, 65534, 0), ==, 0);
+  assert_save_refused (xml, f->dir, MTP_ERROR_FAILED, quoted, "belongs to UID 65534, not root",
+                       chown_cmd, NULL);
+  g_assert_cmpint (chown (f->dir, 0, 0), ==, 0);
+}
+
+/* A configuration directory that is a link: read through, never written
+ * through (with or without a trailing slash). */
+static void
+test_dir_symlink (Fixture *f, gconstpointer data)
+{
+  g_autofree char *real = g_build_filename (f->dir, "real", NULL);
+  g_autofree char *link = g_build_filename (f->dir, "link", NULL);
+  g_autofree char *slash = g_strconcat (link, "/", NULL);
+  g_autofree char *source = data_path ("kuma-2.1.xml");
+  g_autofree char *original = read_text (source);
+  g_autofree char *file = g_build_filename (real, "direct.xml", NULL);
+  g_autoptr (MtpDirect) desired = desired_for ("default");
+
+  g_assert_cmpint (g_mkdir (real, 0700), ==, 0);
+  write_text (file, original, -1);
+  g_assert_cmpint (symlink ("real", link), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *dir = i == 0 ? link : slash;
+      g_autofree char *quoted = g_strdup_printf ("'%s'", dir);
+      g_autoptr (MtpDirectXml) xml = load_ok (dir);
+
+      g_assert_cmpuint (mtp_direct_xml_get (xml)->rules->len, ==, 9);
+      mtp_direct_xml_set_ours (xml, desired, NULL);
+      assert_save_refused (xml, real, MTP_ERROR_FAILED, quoted, "is a symbolic link (to 'real')",
+                           "--firewalld-config-dir", NULL);
+    }
+}
+
+/* A new file gets firewalld's mode whatever the umask. */
+static void
+test_new_file_mode (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MtpDirectXml) xml = load_ok (f->dir);
+  g_autoptr (MtpDirect) desired = desired_for ("default");
+  mode_t old_umask;
+  gboolean ok;
+
+  mtp_direct_xml_set_ours (xml, desired, NULL);
+  old_umask = umask (0077);
+  ok = mtp_direct_xml_save (xml, &error);
+  umask (old_umask);
+  g_assert_no_error (error);
+  g_assert_true (ok);
+  assert_mode (f->path, 0644);
+}
+
+/* An existing file keeps its owner, group and mode (and so does .old); the
+ * new content is a new file, renamed over the old one. */
+static void
+test_keeps_owner (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *original = NULL;
+  g_autofree char *old = NULL;
+  g_autoptr (MtpDirect) desired = desired_for ("default");
+  g_autoptr (MtpDirect) other = desired_for ("everything");
+  g_autoptr (MtpDirectXml) xml = NULL;
+  GStatBuf before;
+  GStatBuf st;
+
+  if (!mtp_test_require_root ("only root can give a file away"))
+    return;
+  original = install_data (f, "kuma-2.1.xml");
+  g_assert_cmpint (chown (f->path, 4242, 4343), ==, 0);
+  g_assert_cmpint (g_chmod (f->path, 0640), ==, 0);
+  g_assert_cmpint (g_lstat (f->path, &before), ==, 0);
+  xml = load_ok (f->dir);
+  mtp_direct_xml_set_ours (xml, desired, NULL);
+  g_assert_true (mtp_direct_xml_save (xml, &error));
+  g_assert_no_error (error);
+
+  old = read_text (f->old_path);
+  g_assert_cmpstr (old, ==, original);
+  g_assert_cmpint (g_lstat (f->path, &st), ==, 0);
+  g_assert_cmpuint (st.st_ino, !=, before.st_ino);
+  g_assert_cmpuint (st.st_uid, ==, 4242);
+  g_assert_cmpuint (st.st_gid, ==, 4343);
+  assert_mode (f->path, 0640);
+  g_assert_cmpint (g_lstat (f->old_path, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, 4242);
+  g_assert_cmpuint (st.st_gid, ==, 4343);
+  assert_mode (f->old_path, 0640);
+  g_assert_false (tree_has_temp_files (f->dir));
+
+  /* Set-ID and sticky bits are not carried over. */
+  g_assert_cmpint (g_chmod (f->path, 07644), ==, 0);
+  mtp_direct_xml_set_ours (xml, other, NULL);
+  g_assert_true (mtp_direct_xml_save (xml, &error));
+  g_assert_no_error (error);
+  assert_mode (f->path, 0644);
+}
+
+/* A file with a second name: replaced; the other name keeps the old content. */
+static void
+test_hard_link (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree char *original = install_data (f, "kuma-2.1.xml");
+  g_autofree char *other = g_build_filename (f->dir, "copy.xml", NULL);
+  g_autofree char *saved = NULL;
+  g_autofree char *kept = NULL;
+  g_autoptr (MtpDirect) desired = desired_for ("default");
+  g_autoptr (MtpDirectXml) xml = load_ok (f->dir);
+  GStatBuf st;
+
+  g_assert_cmpint (link (f->path, other), ==, 0);
+  mtp_direct_xml_set_ours (xml, desired, NULL);
+  g_assert_true (mtp_direct_xml_save (xml, &error));
+  g_assert_no_error (error);
+  saved = read_text (f->path);
+  g_assert_cmpstr (saved, !=, original);
+  kept = read_text (other);
+  g_assert_cmpstr (kept, ==, original);
+  g_assert_cmpint (g_lstat (other, &st), ==, 0);
+  g_assert_cmpuint (st.st_nlink, ==, 1);
+  g_assert_cmpint (g_lstat (f->path, &st), ==, 0);
+  g_assert_cmpuint (st.st_nlink, ==, 1);
+}
+
+/* Temporary files that a killed run left behind are removed by the next
+ * save: only those of our exact name form, regular, ours, and not held by a
+ * live writer. */
+static void
+test_stale_temp_files (Fixture *f, gconstpointer data)
+{
+  static const struct
+  {
+    const char *name;
+    gboolean removed;
+  } files[] = {
+    { ".direct.xml.AbC123", TRUE },      { ".direct.xml.old.xYz789", TRUE },
+    { ".direct.xml.oldAB1", TRUE }, /* a direct.xml one whose letters spell "old" */
+    { ".direct.xml.AbC12", FALSE }, /* five letters */
+    { ".direct.xml.AbC1234", FALSE },    { ".direct.xml.AbC-23", FALSE },
+    { ".direct.xml.old.AbC12", FALSE },  { ".direct.xml.AbC123~", FALSE },
+    { "direct.xml.AbC123", FALSE },      { ".direct.xmlXAbC123", FALSE },
+    { ".firewalld.conf.AbC123", FALSE },
+  };
+  g_autoptr (GError) error = NULL;
+  g_autofree char *original = install_data (f, "kuma-2.1.xml");
+  g_autofree char *victim = g_build_filename (f->dir, "victim", NULL);
+  g_autofree char *link_name = g_build_filename (f->dir, ".direct.xml.LnK123", NULL);
+  g_autofree char *fifo = g_build_filename (f->dir, ".direct.xml.FiFo12", NULL);
+  g_autofree char *subdir = g_build_filename (f->dir, ".direct.xml.DiR123", NULL);
+  g_autofree char *locked = g_build_filename (f->dir, ".direct.xml.LoCk12", NULL);
+  g_autofree char *foreign = g_build_filename (f->dir, ".direct.xml.NoBody", NULL);
+  g_autofree char *victim_text = NULL;
+  g_autoptr (MtpDirect) desired = desired_for ("default");
+  g_autoptr (MtpDirect) other = desired_for ("everything");
+  g_autoptr (MtpDirectXml) xml = load_ok (f->dir);
+  gboolean root = geteuid () == 0;
+  int lock_fd;
+
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (f->dir, files[i].name, NULL);
+      write_text (path, "<direct>\n", -1);
+    }
+  write_text (victim, "not ours", -1);
+  g_assert_cmpint (symlink ("victim", link_name), ==, 0);
+  g_assert_cmpint (mkfifo (fifo, 0600), ==, 0);
+  g_assert_cmpint (g_mkdir (subdir, 0700), ==, 0);
+  /* A live writer: it holds the lock each of our temporary files carries. */
+  write_text (locked, "", 0);
+  lock_fd = open (locked, O_RDONLY | O_CLOEXEC);
+  g_assert_cmpint (lock_fd, >=, 0);
+  g_assert_cmpint (flock (lock_fd, LOCK_EX | LOCK_NB), ==, 0);
+  if (root)
+    {
+      write_text (foreign, "", 0);
+      g_assert_cmpint (chown (foreign, 65534, 65534), ==, 0);
+    }
+
+  mtp_direct_xml_set_ours (xml, desired, NULL);
+  g_assert_true (mtp_direct_xml_save (xml, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (files); i++)
+    {
+      g_autofree char *path = g_build_filename (f->dir, files[i].name, NULL);
+      GStatBuf st;
+
+      g_test_message ("%s: %s", files[i].name, files[i].removed ? "removed" : "kept");
+      g_assert_cmpint (g_lstat (path, &st) == 0, ==, !files[i].removed);
+    }
+  g_assert_true (g_file_test (link_name, G_FILE_TEST_IS_SYMLINK));
+  victim_text = read_text (victim);
+  g_assert_cmpstr (victim_text, ==, "not ours");
+  g_assert_true (g_file_test (fifo, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_test (subdir, G_FILE_TEST_IS_DIR));
+  g_assert_true (g_file_test (locked, G_FILE_TEST_EXISTS));
+  g_assert_true (!root || g_file_test (foreign, G_FILE_TEST_EXISTS));
+
+  /* The writer gone, the next save removes its file. */
+  close (lock_fd);
+  mtp_direct_xml_set_ours (xml, other, NULL);
+  g_assert_true (mtp_direct_xml_save (xml, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_file_test (locked, G_FILE_TEST_EXISTS));
+}
+
+/* In a child: as nobody, loads dir and saves it changed. 0 when the save is
+ * refused as it should be (everything freed, for valgrind). */
+static int
+save_as_nobody (const char *dir)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MtpDirectXml) xml = NULL;
+  g_autoptr (MtpDirect) desired = desired_for ("default");
+  g_autofree char *quoted = g_strdup_printf ("'%s'", dir);
+
+  if (setgroups (0, NULL) != 0 || setresgid (65534, 65534, 65534) != 0
+      || setresuid (65534, 65534, 65534) != 0)
+    return 10;
+  xml = mtp_direct_xml_load (dir, &error);
+  if (xml == NULL)
+    return 11;
+  mtp_direct_xml_set_ours (xml, desired, NULL);
+  if (mtp_direct_xml_save (xml, &error))
+    return 12;
+  if (!g_error_matches (error, MTP_ERROR, MTP_ERROR_PERMISSION))
+    return 13;
+  if (strstr (error->message, quoted) == NULL || strstr (error->message, "needs root") == NULL)
+    return 14;
+  return 0;
+}
+
+/* Run as an unprivileged user (a child process): a permission error, and
+ * nothing changed. */
+static void
+test_not_root (Fixture *f, gconstpointer data)
+{
+  g_autofree char *original = NULL;
+  g_autofree char *before = NULL;
+  g_autofree char *after = NULL;
+  int status = 0;
+  pid_t pid;
+
+  if (!mtp_test_require_root ("only root can become another user"))
+    return;
+  original = install_data (f, "kuma-2.1.xml");
+  g_assert_cmpint (g_chmod (f->dir, 0755), ==, 0);
+  before = describe_dir (f->dir);
+  pid = fork ();
+  g_assert_cmpint (pid, >=, 0);
+  if (pid == 0)
+    {
+      int code = save_as_nobody (f->dir);
+
+      /* _exit runs no cleanup: free what this frame holds (valgrind). */
+      g_clear_pointer (&original, g_free);
+      g_clear_pointer (&before, g_free);
+      _exit (code);
+    }
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
+  g_assert_true (WIFEXITED (status));
+  g_assert_cmpint (WEXITSTATUS (status), ==, 0);
+  after = describe_dir (f->dir);
+  g_assert_cmpstr (after, ==, before);
+}
+
+/* SELinux: where it is enabled, the new file has the context of the one it
+ * replaces, or the policy's for a new one; where it is not, no context is
+ * written at all. */
+static void
+test_selinux_context (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MtpDirect) desired = desired_for ("default");
+  g_autoptr (MtpDirect) other = desired_for ("everything");
+  g_autoptr (MtpDirectXml) xml = load_ok (f->dir);
+  char value[256];
+  gboolean enabled = FALSE;
+
+#if HAVE_SELINUX
+  enabled = is_selinux_enabled () > 0;
+#endif
+  mtp_direct_xml_set_ours (xml, desired, NULL);
+  g_assert_true (mtp_direct_xml_save (xml, &error));
+  g_assert_no_error (error);
+  if (!enabled)
+    {
+      g_test_message ("SELinux is not enabled: no context may be written");
+      g_assert_cmpint (lgetxattr (f->path, "security.selinux", value, sizeof value), <, 0);
+      g_assert_true (errno == ENODATA || errno == ENOTSUP);
+      return;
+    }
+#if HAVE_SELINUX
+  {
+    char *before = NULL;
+    char *after = NULL;
+
+    g_assert_cmpint (lgetfilecon (f->path, &before), >, 0);
+    mtp_direct_xml_set_ours (xml, other, NULL);
+    g_assert_true (mtp_direct_xml_save (xml, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (lgetfilecon (f->path, &after), >, 0);
+    g_assert_cmpstr (after, ==, before);
+    freecon (after);
+    g_assert_cmpint (lgetfilecon (f->old_path, &after), >, 0);
+    g_assert_cmpstr (after, ==, before);
+    freecon (after);
+    freecon (before);
+  }
+#endif
 }
 
 /* firewalld's own reader */
@@ -1015,7 +1599,6 @@ test_firewalld_cross_check (Fixture *f, gconstpointer data)
 {
   const char *name = data;
   g_autoptr (GError) error = NULL;
-  g_autofree char *original = NULL;
   g_autoptr (MtpDirectXml) xml = NULL;
   g_autoptr (MtpDirectXml) again = NULL;
   g_autoptr (MtpDirect) desired = desired_for ("everything");
@@ -1023,7 +1606,7 @@ test_firewalld_cross_check (Fixture *f, gconstpointer data)
   if (!need_firewalld ())
     return;
   write_firewalld_conf (f);
-  original = install_data (f, name);
+  g_free (install_data (f, name));
   xml = load_ok (f->dir);
   assert_firewalld_reads (f->dir, mtp_direct_xml_get (xml));
 
@@ -1054,8 +1637,21 @@ main (int argc, char **argv)
   ADD ("/direct-xml/error/too-large", test_too_large);
   ADD ("/direct-xml/error/not-regular", test_not_regular);
   ADD ("/direct-xml/error/dangling-symlink", test_dangling_symlink);
+  ADD ("/direct-xml/error/nul-byte", test_nul_byte);
+  ADD ("/direct-xml/error/entry-limits", test_entry_limits);
+  ADD ("/direct-xml/error/entity-bomb-time", test_entity_bomb_time);
+  ADD ("/direct-xml/utf16", test_utf16);
   ADD ("/direct-xml/save/symlink", test_symlink);
   ADD ("/direct-xml/save/failure", test_save_failure);
+  ADD ("/direct-xml/save/dir-writable", test_dir_writable);
+  ADD ("/direct-xml/save/dir-owner", test_dir_owner);
+  ADD ("/direct-xml/save/dir-symlink", test_dir_symlink);
+  ADD ("/direct-xml/save/new-file-mode", test_new_file_mode);
+  ADD ("/direct-xml/save/keeps-owner", test_keeps_owner);
+  ADD ("/direct-xml/save/hard-link", test_hard_link);
+  ADD ("/direct-xml/save/stale-temp-files", test_stale_temp_files);
+  ADD ("/direct-xml/save/not-root", test_not_root);
+  ADD ("/direct-xml/save/selinux-context", test_selinux_context);
 #undef ADD
   for (guint i = 0; i < G_N_ELEMENTS (error_cases); i++)
     {

@@ -14,6 +14,7 @@ top=${MESON_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 : "${MESH_TPROXY:=$top/build/src/mesh-tproxy}"
 : "${MTP_FAKE_FIREWALLD:=$top/build/tests/fake-firewalld}"
 . "$top/tests/lib/sandbox.sh"
+. "$top/tests/lib/fake.sh"
 trap 'fake_stop; sandbox_stop' EXIT
 trap 'exit 1' INT TERM
 set -f # rule arguments are split on spaces below, never globbed
@@ -25,89 +26,6 @@ cat > "$SB_DIR/mtp.conf" <<EOT
 kuma-dp-user=65534
 firewalld-config-dir=$SB_DIR/etc
 EOT
-STATE=$SB_DIR/fake.state
-FAKE_PID=
-
-fake_start() { # fake_start [OPTION…]: a fresh fake firewalld with empty configurations
-  rm -f "$STATE"
-  : > "$SB_DIR/fake.out"
-  "$MTP_FAKE_FIREWALLD" --state-file "$STATE" "$@" > "$SB_DIR/fake.out" 2> "$SB_DIR/fake.log" &
-  FAKE_PID=$!
-  i=0
-  until grep -q '^ready$' "$SB_DIR/fake.out"; do
-    i=$((i + 1))
-    if [ $i -gt 250 ] || ! kill -0 "$FAKE_PID" 2>/dev/null; then
-      tap_not_ok "fake-firewalld $* starts" "$(cat "$SB_DIR/fake.log")"
-      FAKE_PID=; return 1
-    fi
-    sleep 0.02
-  done
-}
-fake_stop() {
-  [ -n "${FAKE_PID:-}" ] || return 0
-  kill "$FAKE_PID" 2>/dev/null; wait "$FAKE_PID" 2>/dev/null; FAKE_PID=
-  # It releases the name before it exits; this only guards against a crash.
-  i=0
-  while [ -n "$(sandbox_firewalld_state)" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.02; done
-}
-
-# run COMMAND [OPTION…]: mesh-tproxy in the namespace; sets RC and ERR (stderr)
-run() {
-  c=$1; shift
-  sb "$MESH_TPROXY" "$c" --config "$SB_DIR/mtp.conf" "$@" > "$SB_DIR/out" 2> "$SB_DIR/err"; RC=$?
-  ERR=$(cat "$SB_DIR/err")
-}
-entries() { grep -v '^writes ' "$STATE"; }     # both configurations, sorted
-runtime() { sed -n 's/^runtime //p' "$STATE"; }
-permanent() { sed -n 's/^permanent //p' "$STATE"; }
-writes() { sed -n 's/^writes //p' "$STATE"; }  # write calls the fake received
-# The fake's log line for write call N: "addRule ipv4 nat OUTPUT 5 -j RETURN -> CODE: …"
-call_line() { sed -n "s/^call \(.*\) (write $1)\$/\1/p" "$SB_DIR/fake.log"; }
-
-has() { # has DESCRIPTION TEXT NEEDLE…: TEXT contains every NEEDLE
-  h_d=$1 h_t=$2; shift 2
-  for h_n in "$@"; do
-    case $h_t in *"$h_n"*) ;; *) tap_not_ok "$h_d" "missing: $h_n" "in: $h_t"; return ;; esac
-  done
-  tap_ok "$h_d"
-}
-errors() { printf '%s\n' "$ERR" | grep -v '^mesh-tproxy: warning: ' | grep -v '^$'; }
-lacks() { # lacks DESCRIPTION TEXT NEEDLE: TEXT does not contain NEEDLE
-  case $2 in *"$3"*) tap_not_ok "$1" "unexpected: $3" "in: $2" ;; *) tap_ok "$1" ;; esac
-}
-
-# Calls of firewall-cmd's kind, straight to the fake.
-fw() { # fw INTERFACE-SUFFIX METHOD ARG…
-  f_path=$FW_PATH; [ "$1" = config.direct ] && f_path=$FW_PATH/config
-  f_m=$FW_NAME.$1.$2; shift 2
-  gdbus call --system --dest "$FW_NAME" --object-path "$f_path" --method "$f_m" "$@" > /dev/null
-}
-fw_rule() { # fw_rule addRule|removeRule "ipv4 nat OUTPUT 5 -j RETURN"
-  f_method=$1
-  # shellcheck disable=SC2086 # split into ipv, table, chain, priority, args
-  set -- $2
-  f_ipv=$1 f_table=$2 f_chain=$3 f_prio=$4; shift 4
-  f_args=
-  for f_a in "$@"; do f_args="$f_args${f_args:+, }'$f_a'"; done
-  fw direct "$f_method" "$f_ipv" "$f_table" "$f_chain" "$f_prio" "[$f_args]"
-}
-# Foreign entries: a runtime chain and rule, and a permanent chain, rule and
-# passthrough (3 write calls).
-FOREIGN_RT="chain ipv4 filter FOREIGN_CHAIN
-rule ipv4 filter FOREIGN_CHAIN 0 -s 192.0.2.1 -j ACCEPT"
-FOREIGN_PERM="chain ipv4 filter FOREIGN_CHAIN
-passthrough ipv4 -t filter -A INPUT -s 192.0.2.2 -j DROP
-rule ipv4 filter FOREIGN_CHAIN 0 -s 192.0.2.1 -j ACCEPT"
-seed_foreign_runtime() {
-  fw direct addChain ipv4 filter FOREIGN_CHAIN
-  fw_rule addRule "ipv4 filter FOREIGN_CHAIN 0 -s 192.0.2.1 -j ACCEPT"
-}
-seed_foreign() {
-  seed_foreign_runtime
-  fw config.direct update "([('ipv4', 'filter', 'FOREIGN_CHAIN')], \
-[('ipv4', 'filter', 'FOREIGN_CHAIN', 0, ['-s', '192.0.2.1', '-j', 'ACCEPT'])], \
-[('ipv4', ['-t', 'filter', '-A', 'INPUT', '-s', '192.0.2.2', '-j', 'DROP'])])"
-}
 FOREIGN_IPT='*filter
 :FOREIGN - [0:0]
 -A INPUT -s 192.0.2.9/32 -j DROP
@@ -115,8 +33,6 @@ COMMIT
 '
 foreign_iptables_add() { printf '%s' "$FOREIGN_IPT" | sb iptables-restore --noflush; }
 foreign_iptables_del() { sb iptables -D INPUT -s 192.0.2.9/32 -j DROP; sb iptables -X FOREIGN; }
-# sorted lines of two lists
-union() { printf '%s\n%s\n' "$1" "$2" | grep -v '^$' | LC_ALL=C sort; } # as the fake sorts (strcmp)
 
 [ -x "$MTP_FAKE_FIREWALLD" ] || { tap_not_ok "fake-firewalld is built ($MTP_FAKE_FIREWALLD)"; tap_done; exit 1; }
 
@@ -266,12 +182,12 @@ check "g. no write call" 0 "$(writes)"
 fake_stop
 fake_start --state INIT
 t0=$(date +%s)
-run install
+run install --timeout 4
 t=$(($(date +%s) - t0))
 check "g. state INIT throughout: install exits 1" 1 "$RC"
-has "g. the message names INIT" "$ERR" "stayed in state INIT"
-if [ "$t" -ge 9 ] && [ "$t" -le 15 ]; then tap_ok "g. it waited for RUNNING first (${t} s)"
-else tap_not_ok "g. it waited for RUNNING about 10 s" "waited $t s"; fi
+has "g. the message names INIT and --timeout" "$ERR" "stayed in state INIT for 4 seconds (--timeout"
+if [ "$t" -ge 3 ] && [ "$t" -le 8 ]; then tap_ok "g. it waited for RUNNING first, --timeout 4 (${t} s)"
+else tap_not_ok "g. it waited for RUNNING about 4 s (--timeout 4)" "waited $t s"; fi
 check "g. no write call" 0 "$(writes)"
 fake_stop
 

@@ -353,6 +353,7 @@ test_multiport (void)
 
   /* Seven ranges and a port fill the 15 slots… */
   e = g_bytes_get_data (full_bytes, NULL);
+  g_assert_cmpuint (e->ip.proto, ==, IPPROTO_TCP);
   mp = (const struct xt_multiport_v1 *)nth_match (full_bytes, sizeof *e, 0)->data;
   g_assert_cmpuint (mp->count, ==, 15);
   g_assert_cmpuint (mp->ports[14], ==, 1500);

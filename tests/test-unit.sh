@@ -91,15 +91,19 @@ else
   tap_not_ok "systemd-sysusers accepts the sysusers.d entry" "$out"
 fi
 
-# 6. tmpfiles.d: the xtables lock the unit may open (ReadWritePaths=).
+# 6. tmpfiles.d: the xtables lock and our own lock, which the unit may open
+# (ReadWritePaths=).
 mkdir -p "$tmp/root/run"
 if out=$(systemd-tmpfiles --root="$tmp/root" --create "$top/data/mesh-tproxy.tmpfiles" 2>&1) \
    && [ -z "$out" ]; then
   check "tmpfiles.d creates /run/xtables.lock, 0600" "600" "$(stat -c %a "$tmp/root/run/xtables.lock" 2>&1)"
+  check "tmpfiles.d creates /run/mesh-tproxy.lock, 0600" "600" "$(stat -c %a "$tmp/root/run/mesh-tproxy.lock" 2>&1)"
 else
   tap_not_ok "systemd-tmpfiles accepts the tmpfiles.d entry without a word" "$out"
 fi
-check "the unit may write the lock tmpfiles.d creates" yes \
-  "$(case " $(key ReadWritePaths) " in *" -/run/xtables.lock "* | *" /run/xtables.lock "* | *" /run "*) echo yes ;; *) echo no ;; esac)"
+for lock in xtables.lock mesh-tproxy.lock; do
+  check "the unit may write /run/$lock, which tmpfiles.d creates" yes \
+    "$(case " $(key ReadWritePaths) " in *" -/run/$lock "* | *" /run/$lock "* | *" /run "*) echo yes ;; *) echo no ;; esac)"
+done
 
 tap_done

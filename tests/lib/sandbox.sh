@@ -42,6 +42,9 @@ EOT
   dbus-daemon --config-file="$SB_DIR/bus.conf" --fork --print-pid > "$SB_DIR/bus.pid"
   DBUS_SYSTEM_BUS_ADDRESS="unix:path=$SB_DIR/bus"
   export DBUS_SYSTEM_BUS_ADDRESS
+  # mesh-tproxy's own lock: one per sandbox.
+  MESH_TPROXY_LOCK_FILE=$SB_DIR/mesh-tproxy.lock
+  export MESH_TPROXY_LOCK_FILE
   ip netns add "$SB_NS"
   ip -n "$SB_NS" link set lo up
   # firewalld reads firewalld.conf from its --system-config directory.

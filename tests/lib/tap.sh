@@ -4,6 +4,8 @@
 TAP_N=0
 TAP_FAILED=0
 
+. "$(cd "$(dirname "$0")" && pwd)/lib/valgrind.sh"
+
 tap_ok() { # tap_ok DESCRIPTION
   TAP_N=$((TAP_N + 1)); echo "ok $TAP_N - $1"
 }
