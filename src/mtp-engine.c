@@ -2,6 +2,8 @@
 #include "config.h"
 
 #include <glib/gi18n.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mtp-direct-xml.h"
@@ -649,13 +651,13 @@ run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *de
 static void
 note_tools (MtpReport *r)
 {
-  const char *argv[] = { "iptables", "-V", NULL };
-  g_autofree char *out = NULL;
-  gint status = 1;
+  /* iptables is a link to xtables-nft-multi or xtables-legacy-multi (through
+   * alternatives on Debian and RHEL): no need to run it. */
+  g_autofree char *iptables = g_find_program_in_path ("iptables");
+  g_autofree char *target = iptables != NULL ? realpath (iptables, NULL) : NULL;
+  g_autofree char *name = target != NULL ? g_path_get_basename (target) : NULL;
 
-  if (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                    NULL, NULL, &out, NULL, &status, NULL)
-      && out != NULL && strstr (out, "nf_tables") != NULL)
+  if (name != NULL && strstr (name, "nft") != NULL)
     notice (r, _ ("this host's iptables commands use nftables: the rules are in the kernel's "
                   "legacy tables, enforced, and listed by iptables-legacy-save and "
                   "ip6tables-legacy-save, not by iptables-save or nft"));

@@ -13,6 +13,7 @@
 
 #include "mtp-error.h"
 #include "mtp-facts.h"
+#include "mtp-kernel.h"
 
 MtpHostFacts *
 mtp_host_facts_new (void)
@@ -246,23 +247,25 @@ probe_ipv6 (MtpHostFacts *facts)
 
 /* Only root can read the tables; whoever cannot, cannot install either. */
 static gboolean
-nat_has_docker_output (const char *save_program)
+nat_has_docker_output (MtpFamily family)
 {
-  const char *argv[] = { save_program, "-t", "nat", NULL };
-  g_autofree char *out = NULL;
-  gint status = 0;
+  g_autoptr (GError) error = NULL;
+  const char *text, *nat, *end, *chain;
 
   if (geteuid () != 0)
     return FALSE;
-  if (!g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                     NULL, NULL, &out, NULL, &status, NULL))
+  text = mtp_kernel_save_text (family, &error);
+  if (text == NULL)
     {
-      g_debug ("cannot run %s: DOCKER_OUTPUT assumed absent", save_program);
+      g_debug ("DOCKER_OUTPUT assumed absent: %s", error->message);
       return FALSE;
     }
-  return out != NULL
-         && (g_str_has_prefix (out, ":DOCKER_OUTPUT ")
-             || strstr (out, "\n:DOCKER_OUTPUT ") != NULL);
+  nat = g_str_has_prefix (text, "*nat\n") ? text : strstr (text, "\n*nat\n");
+  if (nat == NULL)
+    return FALSE;
+  end = strstr (nat, "\nCOMMIT");
+  chain = strstr (nat, "\n:DOCKER_OUTPUT ");
+  return chain != NULL && (end == NULL || chain < end);
 }
 
 MtpHostFacts *
@@ -278,9 +281,9 @@ mtp_host_facts_gather (const MtpConfig *config, GError **error)
     probe_ipv6 (facts);
   if (config->redirect_dns || config->redirect_all_dns_traffic)
     {
-      facts->docker_output_ipv4 = nat_has_docker_output ("iptables-save");
+      facts->docker_output_ipv4 = nat_has_docker_output (MTP_FAMILY_IPV4);
       if (facts->ipv6_usable)
-        facts->docker_output_ipv6 = nat_has_docker_output ("ip6tables-save");
+        facts->docker_output_ipv6 = nat_has_docker_output (MTP_FAMILY_IPV6);
     }
   g_debug ("facts: uid %u, %u IPv4 and %u IPv6 nameservers, IPv6 %s%s%s", facts->uid,
            facts->nameservers_ipv4->len, facts->nameservers_ipv6->len,

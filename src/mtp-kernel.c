@@ -58,8 +58,14 @@ mtp_kernel_parse_save (MtpFamily family, const char *text, GError **error)
   return g_steal_pointer (&d);
 }
 
-MtpDirect *
-mtp_kernel_read (MtpFamily family, GError **error)
+/* The last mtp_kernel_save_text() of each family, for the next
+ * mtp_kernel_read(): a run that looks at the tables for its facts and then
+ * compares them with firewalld's view starts iptables-save once per family,
+ * not twice. */
+static char *saved_text[2];
+
+static char *
+run_save (MtpFamily family, GError **error)
 {
   const char *argv[] = { family == MTP_FAMILY_IPV4 ? "iptables-save" : "ip6tables-save", NULL };
   g_autofree char *out = NULL;
@@ -80,5 +86,28 @@ mtp_kernel_read (MtpFamily family, GError **error)
                    err && *err ? g_strstrip (err) : local_error->message);
       return NULL;
     }
-  return mtp_kernel_parse_save (family, out, error);
+  return g_steal_pointer (&out);
+}
+
+const char *
+mtp_kernel_save_text (MtpFamily family, GError **error)
+{
+  guint f = family == MTP_FAMILY_IPV4 ? 0 : 1;
+
+  if (saved_text[f] == NULL)
+    saved_text[f] = run_save (family, error);
+  return saved_text[f];
+}
+
+MtpDirect *
+mtp_kernel_read (MtpFamily family, GError **error)
+{
+  guint f = family == MTP_FAMILY_IPV4 ? 0 : 1;
+  /* Used once: a later read must see what changed since. */
+  g_autofree char *text
+      = saved_text[f] != NULL ? g_steal_pointer (&saved_text[f]) : run_save (family, error);
+
+  if (text == NULL)
+    return NULL;
+  return mtp_kernel_parse_save (family, text, error);
 }

@@ -11,7 +11,11 @@ G_BEGIN_DECLS
  * not track (an older installer's, or other programs' before firewalld 2.x
  * would flush them). The tables of the given family only; "raw", "mangle",
  * "nat" and "filter". */
+/* The rules of every table of a family, from iptables-save (or
+ * ip6tables-save): the host's tools, nft or legacy. */
 MtpDirect *mtp_kernel_read (MtpFamily family, GError **error);
+/* iptables-save's whole output; kept for the next mtp_kernel_read(). */
+const char *mtp_kernel_save_text (MtpFamily family, GError **error);
 
 /* Parses iptables-save output (exposed for tests). */
 MtpDirect *mtp_kernel_parse_save (MtpFamily family, const char *text, GError **error);

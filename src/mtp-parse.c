@@ -100,6 +100,7 @@ mtp_parse_port_list (const char *text, GError **error)
 {
   g_auto (GStrv) elements = split_list (text, error);
   g_autoptr (GArray) ports = NULL;
+  guint32 seen[65536 / 32] = { 0 };
 
   if (elements == NULL)
     return NULL;
@@ -107,15 +108,15 @@ mtp_parse_port_list (const char *text, GError **error)
   for (guint i = 0; elements[i] != NULL; i++)
     {
       guint16 port;
-      gboolean seen = FALSE;
 
       if (!mtp_parse_port (elements[i], &port, error))
         return NULL;
-      /* Lists are a handful of ports: a linear scan is plenty. */
-      for (guint j = 0; j < ports->len && !seen; j++)
-        seen = g_array_index (ports, guint16, j) == port;
-      if (!seen)
-        g_array_append_val (ports, port);
+      /* Duplicates are dropped; a bitmap of the 65536 ports keeps long
+       * lists linear. */
+      if (seen[port / 32] & (1u << (port % 32)))
+        continue;
+      seen[port / 32] |= 1u << (port % 32);
+      g_array_append_val (ports, port);
     }
   return g_steal_pointer (&ports);
 }
