@@ -13,6 +13,8 @@
 
 #include "mtp-error.h"
 #include "mtp-facts.h"
+#include "mtp-firewalld.h"
+#include "mtp-iptc.h"
 #include "mtp-kernel.h"
 
 MtpHostFacts *
@@ -245,15 +247,20 @@ probe_ipv6 (MtpHostFacts *facts)
   facts->ipv6_reason = g_strdup (_ ("the kernel has no IPv6 nat table"));
 }
 
-/* Only root can read the tables; whoever cannot, cannot install either. */
+/* Only root can read the tables; whoever cannot, cannot install either.
+ * Where the rules go through libiptc, the jump must resolve in the kernel's
+ * legacy nat table: look there (no child process). Through firewalld, which
+ * runs the host's iptables-restore, look with the host's iptables-save. */
 static gboolean
-nat_has_docker_output (MtpFamily family)
+nat_has_docker_output (MtpFamily family, gboolean legacy)
 {
   g_autoptr (GError) error = NULL;
   const char *text, *nat, *end, *chain;
 
   if (geteuid () != 0)
     return FALSE;
+  if (legacy)
+    return mtp_iptc_has_chain (family, "nat", "DOCKER_OUTPUT");
   text = mtp_kernel_save_text (family, &error);
   if (text == NULL)
     {
@@ -281,9 +288,17 @@ mtp_host_facts_gather (const MtpConfig *config, GError **error)
     probe_ipv6 (facts);
   if (config->redirect_dns || config->redirect_all_dns_traffic)
     {
-      facts->docker_output_ipv4 = nat_has_docker_output (MTP_FAMILY_IPV4);
+      gboolean legacy = config->backend == MTP_BACKEND_IPTABLES
+                        || (config->backend == MTP_BACKEND_AUTO && !config->store_firewalld
+                            && !mtp_firewalld_name_has_owner ());
+
+      /* The engine compares the kernel's tables with firewalld's view
+       * later: both families' saves serve both. */
+      if (!legacy && geteuid () == 0)
+        mtp_kernel_prefetch ();
+      facts->docker_output_ipv4 = nat_has_docker_output (MTP_FAMILY_IPV4, legacy);
       if (facts->ipv6_usable)
-        facts->docker_output_ipv6 = nat_has_docker_output (MTP_FAMILY_IPV6);
+        facts->docker_output_ipv6 = nat_has_docker_output (MTP_FAMILY_IPV6, legacy);
     }
   g_debug ("facts: uid %u, %u IPv4 and %u IPv6 nameservers, IPv6 %s%s%s", facts->uid,
            facts->nameservers_ipv4->len, facts->nameservers_ipv6->len,

@@ -117,21 +117,36 @@ mtp_firewalld_get_n_writes (MtpFirewalld *fw)
   return fw->n_writes;
 }
 
-gboolean
-mtp_firewalld_is_running (MtpFirewalld *fw)
+static gboolean
+name_has_owner (GDBusConnection *bus)
 {
   g_autoptr (GVariant) reply = NULL;
   gboolean has_owner = FALSE;
 
-  if (fw->bus == NULL)
+  if (bus == NULL)
     return FALSE;
   reply = g_dbus_connection_call_sync (
-      fw->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-      "NameHasOwner", g_variant_new ("(s)", MTP_FIREWALLD_BUS_NAME), G_VARIANT_TYPE ("(b)"),
-      G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
+      bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
+      g_variant_new ("(s)", MTP_FIREWALLD_BUS_NAME), G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
+      -1, NULL, NULL);
   if (reply != NULL)
     g_variant_get (reply, "(b)", &has_owner);
   return has_owner;
+}
+
+gboolean
+mtp_firewalld_is_running (MtpFirewalld *fw)
+{
+  return name_has_owner (fw->bus);
+}
+
+gboolean
+mtp_firewalld_name_has_owner (void)
+{
+  /* g_bus_get_sync() hands out one shared connection: MtpFirewalld reuses it. */
+  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, NULL);
+
+  return name_has_owner (bus);
 }
 
 char *

@@ -40,6 +40,8 @@ void mtp_firewalld_free (MtpFirewalld *fw);
 
 /* Whether firewalld's name has an owner. */
 gboolean mtp_firewalld_is_running (MtpFirewalld *fw);
+/* The same, on the shared system bus connection, without an MtpFirewalld. */
+gboolean mtp_firewalld_name_has_owner (void);
 /* How many times firewalld's runtime configuration was reset since
  * mtp_firewalld_new(): reloads (its Reloaded signal) and restarts or stops
  * (its name changed owner). A run compares this before and after. */

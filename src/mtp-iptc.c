@@ -135,6 +135,32 @@ static const Ops ops6 = {
   ip6tc_commit,    ip6tc_strerror,
 };
 
+gboolean
+mtp_iptc_has_chain (MtpFamily family, const char *table, const char *chain)
+{
+  gboolean found = FALSE;
+
+  if (family == MTP_FAMILY_IPV4)
+    {
+      struct xtc_handle *h = iptc_init (table);
+      if (h != NULL)
+        {
+          found = iptc_is_chain (chain, h);
+          iptc_free (h);
+        }
+    }
+  else
+    {
+      struct xtc_handle *h = ip6tc_init (table);
+      if (h != NULL)
+        {
+          found = ip6tc_is_chain (chain, h);
+          ip6tc_free (h);
+        }
+    }
+  return found;
+}
+
 void
 mtp_iptc_table_free (MtpIptcTable *t)
 {

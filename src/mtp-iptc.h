@@ -34,6 +34,10 @@ gboolean mtp_iptc_run (const MtpRuleset *desired, const MtpRuleset *known, gbool
  * the missing one. */
 gboolean mtp_iptc_check_capabilities (GError **error);
 
+/* Whether a table of the kernel's legacy tables has a chain (FALSE when the
+ * table cannot be read). */
+gboolean mtp_iptc_has_chain (MtpFamily family, const char *table, const char *chain);
+
 /* Test hook, read from the environment: MTP_TEST_FAIL_COMMIT=N:ERRNO makes the
  * N-th commit of the process (counting from 1) fail with ERRNO, as the kernel
  * would (ENOENT: a revision it lacks; EAGAIN: another writer changed the

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <gio/gio.h>
 #include <glib/gi18n.h>
 #include <string.h>
 
@@ -87,6 +88,38 @@ run_save (MtpFamily family, GError **error)
       return NULL;
     }
   return g_steal_pointer (&out);
+}
+
+void
+mtp_kernel_prefetch (void)
+{
+  GSubprocess *procs[2] = { NULL, NULL };
+
+  /* Side by side: two saves cost about what one does. A failure here is
+   * left for the read that needs the text, which runs it again and says. */
+  for (guint f = 0; f < 2; f++)
+    if (saved_text[f] == NULL)
+      {
+        const char *argv[] = { f == 0 ? "iptables-save" : "ip6tables-save", NULL };
+        procs[f] = g_subprocess_newv (
+            argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
+      }
+  for (guint f = 0; f < 2; f++)
+    {
+      g_autoptr (GBytes) out = NULL;
+
+      if (procs[f] == NULL)
+        continue;
+      if (g_subprocess_communicate (procs[f], NULL, NULL, &out, NULL, NULL)
+          && g_subprocess_get_if_exited (procs[f]) && g_subprocess_get_exit_status (procs[f]) == 0
+          && out != NULL)
+        {
+          gsize len;
+          const char *data = g_bytes_get_data (out, &len);
+          saved_text[f] = g_strndup (data != NULL ? data : "", len);
+        }
+      g_object_unref (procs[f]);
+    }
 }
 
 const char *

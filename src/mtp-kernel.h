@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 /* The rules of every table of a family, from iptables-save (or
  * ip6tables-save): the host's tools, nft or legacy. */
 MtpDirect *mtp_kernel_read (MtpFamily family, GError **error);
+/* Runs iptables-save and ip6tables-save at once, for the calls below. */
+void mtp_kernel_prefetch (void);
 /* iptables-save's whole output; kept for the next mtp_kernel_read(). */
 const char *mtp_kernel_save_text (MtpFamily family, GError **error);
 

@@ -258,6 +258,10 @@ fi
 # LeakSanitizer (an ASan build) cannot work under ptrace.
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export ASAN_OPTIONS
+# The memcheck pass's wrapper (tests/lib/valgrind.sh) is a script that runs
+# valgrind: trace the program itself.
+TRACED_PROGRAM=${MESH_TPROXY_REAL:-$MESH_TPROXY}
+export TRACED_PROGRAM
 
 # traced NAME ARG…: runs the program under strace (execve only) in a fresh
 # network namespace; the trace in $tmp/trace.NAME, "NAME EXIT-CODE" added to
@@ -266,7 +270,7 @@ traced() {
   name=$1
   shift
   unshare --net -- strace -f -qq -e trace=execve -o "$tmp/trace.$name" \
-    "$MESH_TPROXY" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
+    "$TRACED_PROGRAM" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
   echo "$name $?" >> "$tmp/traced"
 }
 
@@ -287,7 +291,7 @@ cat > "$tmp/iptc.sh" << 'EOF'
 for cmd in "install --kuma-dp-user 0" "status --kuma-dp-user 0" "uninstall"; do
   # shellcheck disable=SC2086
   strace -f -qq -e trace=execve -o "$tmp/trace.iptc-one-ns-${cmd%% *}" \
-    "$MESH_TPROXY" $cmd --backend iptables > /dev/null 2>&1 < /dev/null
+    "$TRACED_PROGRAM" $cmd --backend iptables > /dev/null 2>&1 < /dev/null
   echo "iptc-one-ns-${cmd%% *} $?" >> "$tmp/traced"
 done
 EOF
@@ -306,17 +310,17 @@ iptc-one-ns-uninstall 0" "$(cat "$tmp/traced")"
 
 shells='sh|bash|dash|zsh|ksh|ksh93|mksh|pdksh|ash|busybox|csh|tcsh|fish|rbash|yash|posh'
 # Every file execve'd (tried or run), minus the program itself.
-sed -n 's/^[0-9]* *execve("\([^"]*\)".*/\1/p' "$tmp"/trace.* | grep -vxF "$MESH_TPROXY" |
+sed -n 's/^[0-9]* *execve("\([^"]*\)".*/\1/p' "$tmp"/trace.* | grep -vxF "$TRACED_PROGRAM" |
   sort -u > "$tmp/tried"
 # Those that ran.
-sed -n 's/^[0-9]* *execve("\([^"]*\)".* = 0$/\1/p' "$tmp"/trace.* | grep -vxF "$MESH_TPROXY" |
+sed -n 's/^[0-9]* *execve("\([^"]*\)".* = 0$/\1/p' "$tmp"/trace.* | grep -vxF "$TRACED_PROGRAM" |
   sort -u > "$tmp/ran"
 n_traces=$(find "$tmp" -maxdepth 1 -name "trace.*" | wc -l)
 n_execs=$(grep -c 'execve(.* = 0$' "$tmp"/trace.* | awk -F: '{ s += $2 } END { print s }')
 echo "# $n_traces runs traced, $n_execs successful execve (the program's own included); ran:"
 sed 's/^/#   /' "$tmp/ran"
 check "strace saw the program start in each traced run" "$n_traces" \
-  "$(grep -lF "execve(\"$MESH_TPROXY\"" "$tmp"/trace.* | wc -l)"
+  "$(grep -lF "execve(\"$TRACED_PROGRAM\"" "$tmp"/trace.* | wc -l)"
 bad=$(sed 's|.*/||' "$tmp/tried" | grep -xE "$shells")
 check "no shell executed or tried (sh, bash, dash, …)" "" "$bad"
 # A script's interpreter does not show as an execve of its own.

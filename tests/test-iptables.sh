@@ -182,6 +182,20 @@ mtp install > /dev/null 2>&1
 check "8 concurrent runs, then install: exactly the golden set, no duplicates" "$(reference 4 | ours)" "$(saved "$SB_NS" 4 | ours)"
 mtp uninstall > /dev/null 2>&1
 
+# 9b. Docker's DNS chain in the legacy nat table (read through libiptc): the
+# proxy's own DNS bypass jumps to it instead of RETURN, in that family only
+mtp uninstall > /dev/null 2>&1
+sb iptables-legacy -t nat -N DOCKER_OUTPUT
+mtp install --redirect-dns > /dev/null 2>&1; rc=$?
+check "with DOCKER_OUTPUT in the IPv4 legacy nat table: install exits 0" 0 "$rc"
+check "the proxy's IPv4 DNS bypass jumps to DOCKER_OUTPUT" 1 \
+  "$(sb iptables-legacy-save -t nat | grep -- '--dport 53' | grep -c -- '-j DOCKER_OUTPUT')"
+check "IPv6 (no such chain) keeps RETURN" 0 \
+  "$(sb ip6tables-legacy-save -t nat | grep -c -- '-j DOCKER_OUTPUT')"
+mtp uninstall > /dev/null 2>&1
+check "uninstall leaves Docker's chain" 1 "$(sb iptables-legacy-save -t nat | grep -c '^:DOCKER_OUTPUT ')"
+sb iptables-legacy -t nat -X DOCKER_OUTPUT
+
 # 10. without privileges nothing happens
 sb setpriv --reuid=65534 --regid=65534 --clear-groups "$MESH_TPROXY" install --config "$SB_DIR/mtp.conf" > /dev/null 2> "$SB_DIR/err"; rc=$?
 check "non-root install: exit 4" 4 "$rc"
