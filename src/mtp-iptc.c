@@ -39,6 +39,7 @@ typedef struct
   int (*delete_chain) (const char *chain, struct xtc_handle *h);
   int (*commit) (struct xtc_handle *h);
   const char *(*strerror) (int err);
+  int (*is_chain) (const char *chain, struct xtc_handle *h);
 } Ops;
 
 /* libiptc wants xt_chainlabel buffers, not string literals. */
@@ -125,39 +126,27 @@ static const Ops ops4 = {
   MTP_FAMILY_IPV4, iptc_init,     iptc_free,     iptc_first_chain, iptc_next_chain,
   v4_first_rule,   v4_next_rule,  v4_get_target, iptc_builtin,     v4_insert,
   v4_append,       v4_delete_num, v4_flush,      v4_create_chain,  v4_delete_chain,
-  iptc_commit,     iptc_strerror,
+  iptc_commit,     iptc_strerror, iptc_is_chain,
 };
 
 static const Ops ops6 = {
-  MTP_FAMILY_IPV6, ip6tc_init,     ip6tc_free,    ip6tc_first_chain, ip6tc_next_chain,
-  v6_first_rule,   v6_next_rule,   v6_get_target, ip6tc_builtin,     v6_insert,
-  v6_append,       v6_delete_num,  v6_flush,      v6_create_chain,   v6_delete_chain,
-  ip6tc_commit,    ip6tc_strerror,
+  MTP_FAMILY_IPV6, ip6tc_init,     ip6tc_free,     ip6tc_first_chain, ip6tc_next_chain,
+  v6_first_rule,   v6_next_rule,   v6_get_target,  ip6tc_builtin,     v6_insert,
+  v6_append,       v6_delete_num,  v6_flush,       v6_create_chain,   v6_delete_chain,
+  ip6tc_commit,    ip6tc_strerror, ip6tc_is_chain,
 };
 
 gboolean
 mtp_iptc_has_chain (MtpFamily family, const char *table, const char *chain)
 {
-  gboolean found = FALSE;
+  const Ops *o = family == MTP_FAMILY_IPV4 ? &ops4 : &ops6;
+  struct xtc_handle *h = o->init (table);
+  gboolean found;
 
-  if (family == MTP_FAMILY_IPV4)
-    {
-      struct xtc_handle *h = iptc_init (table);
-      if (h != NULL)
-        {
-          found = iptc_is_chain (chain, h);
-          iptc_free (h);
-        }
-    }
-  else
-    {
-      struct xtc_handle *h = ip6tc_init (table);
-      if (h != NULL)
-        {
-          found = ip6tc_is_chain (chain, h);
-          ip6tc_free (h);
-        }
-    }
+  if (h == NULL)
+    return FALSE;
+  found = o->is_chain (chain, h);
+  o->free (h);
   return found;
 }
 

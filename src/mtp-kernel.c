@@ -65,61 +65,72 @@ mtp_kernel_parse_save (MtpFamily family, const char *text, GError **error)
  * not twice. */
 static char *saved_text[2];
 
-static char *
-run_save (MtpFamily family, GError **error)
+static const char *
+save_program (MtpFamily family)
 {
-  const char *argv[] = { family == MTP_FAMILY_IPV4 ? "iptables-save" : "ip6tables-save", NULL };
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  g_autoptr (GError) local_error = NULL;
-  gint status = 0;
+  return family == MTP_FAMILY_IPV4 ? "iptables-save" : "ip6tables-save";
+}
 
-  if (!g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err,
-                     &status, &local_error))
+static GSubprocess *
+start_save (MtpFamily family, GError **error)
+{
+  const char *argv[] = { save_program (family), NULL };
+  g_autoptr (GError) local_error = NULL;
+  GSubprocess *proc = g_subprocess_newv (
+      argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &local_error);
+
+  if (proc == NULL)
+    g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("cannot run %s: %s"), argv[0],
+                 local_error->message);
+  return proc;
+}
+
+/* Waits for a save started by start_save(), and takes its output. */
+static char *
+finish_save (GSubprocess *proc, MtpFamily family, GError **error)
+{
+  g_autoptr (GSubprocess) owned = proc;
+  g_autoptr (GBytes) out = NULL;
+  g_autoptr (GBytes) err = NULL;
+  g_autoptr (GError) local_error = NULL;
+  g_autofree char *err_text = NULL;
+  gsize len;
+  const char *data;
+
+  if (proc == NULL)
+    return NULL;
+  if (!g_subprocess_communicate (proc, NULL, NULL, &out, &err, &local_error))
     {
-      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("cannot run %s: %s"), argv[0],
-                   local_error->message);
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("cannot run %s: %s"),
+                   save_program (family), local_error->message);
       return NULL;
     }
-  if (!g_spawn_check_exit_status (status, &local_error))
+  if (!g_spawn_check_exit_status (g_subprocess_get_status (proc), &local_error))
     {
-      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("%s failed: %s"), argv[0],
-                   err && *err ? g_strstrip (err) : local_error->message);
+      data = err != NULL ? g_bytes_get_data (err, &len) : NULL;
+      err_text = data != NULL ? g_strstrip (g_strndup (data, len)) : NULL;
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("%s failed: %s"), save_program (family),
+                   err_text != NULL && *err_text ? err_text : local_error->message);
       return NULL;
     }
-  return g_steal_pointer (&out);
+  data = out != NULL ? g_bytes_get_data (out, &len) : NULL;
+  return data != NULL ? g_strndup (data, len) : g_strdup ("");
 }
 
 void
 mtp_kernel_prefetch (void)
 {
   GSubprocess *procs[2] = { NULL, NULL };
+  static const MtpFamily families[] = { MTP_FAMILY_IPV4, MTP_FAMILY_IPV6 };
 
   /* Side by side: two saves cost about what one does. A failure here is
    * left for the read that needs the text, which runs it again and says. */
   for (guint f = 0; f < 2; f++)
     if (saved_text[f] == NULL)
-      {
-        const char *argv[] = { f == 0 ? "iptables-save" : "ip6tables-save", NULL };
-        procs[f] = g_subprocess_newv (
-            argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, NULL);
-      }
+      procs[f] = start_save (families[f], NULL);
   for (guint f = 0; f < 2; f++)
-    {
-      g_autoptr (GBytes) out = NULL;
-
-      if (procs[f] == NULL)
-        continue;
-      if (g_subprocess_communicate (procs[f], NULL, NULL, &out, NULL, NULL)
-          && g_subprocess_get_if_exited (procs[f]) && g_subprocess_get_exit_status (procs[f]) == 0
-          && out != NULL)
-        {
-          gsize len;
-          const char *data = g_bytes_get_data (out, &len);
-          saved_text[f] = g_strndup (data != NULL ? data : "", len);
-        }
-      g_object_unref (procs[f]);
-    }
+    if (procs[f] != NULL)
+      saved_text[f] = finish_save (procs[f], families[f], NULL);
 }
 
 const char *
@@ -128,7 +139,7 @@ mtp_kernel_save_text (MtpFamily family, GError **error)
   guint f = family == MTP_FAMILY_IPV4 ? 0 : 1;
 
   if (saved_text[f] == NULL)
-    saved_text[f] = run_save (family, error);
+    saved_text[f] = finish_save (start_save (family, error), family, error);
   return saved_text[f];
 }
 
@@ -137,8 +148,9 @@ mtp_kernel_read (MtpFamily family, GError **error)
 {
   guint f = family == MTP_FAMILY_IPV4 ? 0 : 1;
   /* Used once: a later read must see what changed since. */
-  g_autofree char *text
-      = saved_text[f] != NULL ? g_steal_pointer (&saved_text[f]) : run_save (family, error);
+  g_autofree char *text = saved_text[f] != NULL
+                              ? g_steal_pointer (&saved_text[f])
+                              : finish_save (start_save (family, error), family, error);
 
   if (text == NULL)
     return NULL;
