@@ -96,13 +96,16 @@ no_duplicates() { # no_duplicates DESCRIPTION COMMAND…: no line of its output 
 }
 
 # 1. A real firewalld: runtime and permanent direct configurations, and what
-# the kernel's tables hold of ours.
+# the kernel's tables hold of ours. firewalld lists entries in the order they
+# were added, which depends on the runs before: compare them sorted (the
+# priorities carry the order of the rules).
 fw_state() {
-  firewall-cmd --direct --get-all-chains; firewall-cmd --direct --get-all-rules
-  firewall-cmd --direct --get-all-passthroughs
-  firewall-cmd --permanent --direct --get-all-chains
-  firewall-cmd --permanent --direct --get-all-rules
-  firewall-cmd --permanent --direct --get-all-passthroughs
+  for c in "--direct --get-all-chains" "--direct --get-all-rules" \
+    "--direct --get-all-passthroughs" "--permanent --direct --get-all-chains" \
+    "--permanent --direct --get-all-rules" "--permanent --direct --get-all-passthroughs"; do
+    # shellcheck disable=SC2086
+    firewall-cmd $c | LC_ALL=C sort
+  done
   sb iptables-save -t nat | grep -E '^(-A|:)' | sed 's/\[[0-9:]*\]//' | LC_ALL=C sort
 }
 sandbox_firewalld_start || { tap_not_ok "firewalld starts in the sandbox"; tap_done; exit 1; }
