@@ -62,7 +62,8 @@ WANT_PERM=$(union "$FOREIGN_PERM" "$REF")
 # makes 3 write calls first.
 # What install --store-firewalld writes while firewalld is not running.
 sb "$MESH_TPROXY" install --config "$SB_DIR/mtp.conf" --store-firewalld \
-  --firewalld-config-dir "$SB_DIR" 2> /dev/null
+  --firewalld-config-dir "$SB_DIR" > /dev/null 2>&1
+check "reference: install --store-firewalld without firewalld exits 0" 0 $?
 REF_XML=$SB_DIR/direct.xml
 for k in 1 $HALF $N_ALL; do
   what="1. killed at call $k of $N_ALL, not back"
