@@ -69,7 +69,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   FUZZ_CHECK (ruleset != NULL, "no rule set");
   g_free (mtp_render_iptables (ruleset, MTP_FAMILY_IPV4));
   g_free (mtp_render_iptables (ruleset, MTP_FAMILY_IPV6));
-  g_free (mtp_render_direct_xml (ruleset));
+  {
+    char *xml = mtp_render_direct_xml (ruleset, NULL);
+
+    FUZZ_CHECK (xml != NULL, "libxml2 did not load");
+    g_free (xml);
+  }
   g_free (mtp_render_firewall_cmd (ruleset));
   {
     g_autofree char *json = mtp_render_json (ruleset);

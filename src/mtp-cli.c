@@ -75,7 +75,7 @@ render_iptables_all (const MtpRuleset *ruleset)
 }
 
 static char *
-render (const MtpConfig *config, const MtpRuleset *ruleset)
+render (const MtpConfig *config, const MtpRuleset *ruleset, GError **error)
 {
   switch (config->format)
     {
@@ -84,7 +84,7 @@ render (const MtpConfig *config, const MtpRuleset *ruleset)
           return mtp_render_iptables (ruleset, config->family);
         return render_iptables_all (ruleset);
       case MTP_FORMAT_DIRECT_XML:
-        return mtp_render_direct_xml (ruleset);
+        return mtp_render_direct_xml (ruleset, error);
       case MTP_FORMAT_FIREWALL_CMD:
         return mtp_render_firewall_cmd (ruleset);
       case MTP_FORMAT_JSON:
@@ -151,7 +151,12 @@ run_command (MtpCommand command, const MtpConfig *config)
     {
       if (config->format != MTP_FORMAT_JSON)
         print_notices (ruleset);
-      text = render (config, ruleset);
+      text = render (config, ruleset, &error);
+      if (text == NULL)
+        {
+          print_error (error);
+          return mtp_error_to_exit_code (error);
+        }
       fputs (text, stdout);
       return fflush (stdout) == 0 ? MTP_EXIT_OK : MTP_EXIT_FAILURE;
     }

@@ -5,9 +5,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <glib/gi18n.h>
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-#include <libxml/xmlerror.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/file.h>
@@ -20,8 +17,9 @@
 
 #include "mtp-direct-xml.h"
 #include "mtp-error.h"
-#include "mtp-render.h" /* the xmlDoc autoptr */
+#include "mtp-render.h"
 #include "mtp-shlex.h"
+#include "mtp-xml.h"
 
 #define DIRECT_XML     "direct.xml"
 #define DIRECT_XML_OLD "direct.xml.old"
@@ -255,7 +253,6 @@ parse_document (const char *path, const char *data, gsize length, GError **error
       fail_at (error, path, line, _ ("a NUL byte, which XML does not allow"));
       return NULL;
     }
-  xmlInitParser ();
   ctxt = xmlNewParserCtxt ();
   if (ctxt == NULL || ctxt->sax == NULL)
     g_error ("libxml2: out of memory");
@@ -265,15 +262,12 @@ parse_document (const char *path, const char *data, gsize length, GError **error
   xmlCtxtSetErrorHandler (ctxt, on_parse_error, ctxt);
   doc = xmlCtxtReadMemory (ctxt, data, (int)length, NULL, NULL, PARSE_OPTIONS);
 #else
-  {
-    xmlStructuredErrorFunc old_handler = xmlStructuredError;
-    void *old_data = xmlStructuredErrorContext;
-
-    ctxt->sax->serror = on_parse_error;
-    xmlSetStructuredErrorFunc (ctxt, on_parse_error);
-    doc = xmlCtxtReadMemory (ctxt, data, (int)length, NULL, NULL, PARSE_OPTIONS);
-    xmlSetStructuredErrorFunc (old_data, old_handler);
-  }
+  /* The handler is libxml2's global one here; back to libxml2's default
+   * after (nothing else in the program sets one). */
+  ctxt->sax->serror = on_parse_error;
+  xmlSetStructuredErrorFunc (ctxt, on_parse_error);
+  doc = xmlCtxtReadMemory (ctxt, data, (int)length, NULL, NULL, PARSE_OPTIONS);
+  xmlSetStructuredErrorFunc (NULL, NULL);
 #endif
   message = state.error_message;
 
@@ -754,6 +748,8 @@ mtp_direct_xml_load (const char *dir, GError **error)
   gsize length = 0;
   struct stat st;
 
+  if (!mtp_xml_load (error))
+    return NULL;
   if (stat (dir, &st) != 0)
     {
       if (errno != ENOENT)

@@ -115,8 +115,10 @@ mtp_lock_take (gboolean exclusive, const char *command, guint wait_seconds, GErr
       g_autofree char *line = g_strdup_printf ("%d %s\n", (int)getpid (), command);
       size_t len = strlen (line);
 
-      /* Only for messages: a failure here changes nothing that matters. */
-      if (ftruncate (lock->fd, 0) != 0 || pwrite (lock->fd, line, len, 0) != (ssize_t)len)
+      /* Only for messages: a failure here changes nothing that matters.
+       * Written, then cut to its length: a truncation to 0 would make ext4
+       * (auto_da_alloc) flush the file to disk when it is closed. */
+      if (pwrite (lock->fd, line, len, 0) != (ssize_t)len || ftruncate (lock->fd, (off_t)len) != 0)
         g_debug ("could not note our pid in '%s': %s", path, g_strerror (errno));
     }
   return g_steal_pointer (&lock);

@@ -109,14 +109,18 @@ mtp_render_direct_elements (const MtpRuleset *ruleset, xmlNodePtr direct)
 }
 
 char *
-mtp_render_direct_xml (const MtpRuleset *ruleset)
+mtp_render_direct_xml (const MtpRuleset *ruleset, GError **error)
 {
-  g_autoptr (xmlDoc) doc = xmlNewDoc (BAD_CAST "1.0");
-  xmlNodePtr direct = xmlNewNode (NULL, BAD_CAST "direct");
+  g_autoptr (xmlDoc) doc = NULL;
+  xmlNodePtr direct;
   xmlChar *buf = NULL;
   int len = 0;
   char *result;
 
+  if (!mtp_xml_load (error))
+    return NULL;
+  doc = xmlNewDoc (BAD_CAST "1.0");
+  direct = xmlNewNode (NULL, BAD_CAST "direct");
   xmlDocSetRootElement (doc, direct);
   mtp_render_direct_elements (ruleset, direct);
   xmlDocDumpFormatMemoryEnc (doc, &buf, &len, "utf-8", 1);

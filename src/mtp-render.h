@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <libxml/tree.h>
-
 #include "mtp-rule.h"
+#include "mtp-xml.h"
 
 G_BEGIN_DECLS
 
@@ -13,16 +12,15 @@ G_BEGIN_DECLS
 char *mtp_render_iptables (const MtpRuleset *ruleset, MtpFamily family);
 
 /* Appends our <chain/> and <rule/> elements, both families, to a <direct>
- * element: used for `show` and by the direct.xml store. */
+ * element: used for `show` and by the direct.xml store (after mtp_xml_load). */
 void mtp_render_direct_elements (const MtpRuleset *ruleset, xmlNodePtr direct);
-/* A complete direct.xml holding only our rules. */
-char *mtp_render_direct_xml (const MtpRuleset *ruleset);
+/* A complete direct.xml holding only our rules; NULL when libxml2 cannot be
+ * loaded (mtp_xml_load). */
+char *mtp_render_direct_xml (const MtpRuleset *ruleset, GError **error);
 
 /* `firewall-cmd --permanent --direct` commands, one per line, shell-quoted. */
 char *mtp_render_firewall_cmd (const MtpRuleset *ruleset);
 
 char *mtp_render_json (const MtpRuleset *ruleset);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlDoc, xmlFreeDoc)
 
 G_END_DECLS

@@ -232,6 +232,58 @@ else
   for d in status install uninstall backend; do ok "$d # SKIP needs root for a private network namespace"; done
 fi
 
+# --- libxml2 is opened only to read or write direct.xml (src/mtp-xml.h) ---------
+# A libxml2 that does not load, first on the library path: once a file that is
+# no library, once a library without libxml2's functions. What never touches
+# direct.xml works; what does fails, says why, and changes nothing.
+
+soname=${MTP_LIBXML2_SONAME:-$(sed -n 's/^#define MTP_LIBXML2_SONAME "\(.*\)"$/\1/p' \
+  "$srcdir/build/config.h" 2>/dev/null)}
+libz=$(for d in /lib/x86_64-linux-gnu /usr/lib/x86_64-linux-gnu /usr/lib64 /lib64 /usr/lib /lib; do
+  [ -e "$d/libz.so.1" ] && echo "$d/libz.so.1" && break; done)
+mkdir -p "$tmp/notelf" "$tmp/nosyms" "$tmp/fwxml"
+seq 1000 > "$tmp/notelf/$soname" # (text, longer than an ELF header)
+[ -n "$libz" ] && cp "$libz" "$tmp/nosyms/$soname"
+cat > "$tmp/fwxml/direct.xml" <<'EOT'
+<?xml version="1.0" encoding="utf-8"?>
+<direct>
+  <rule ipv="ipv4" table="filter" chain="INPUT" priority="0">-p tcp --dport 22 -j ACCEPT</rule>
+</direct>
+EOT
+cp "$tmp/fwxml/direct.xml" "$tmp/direct.xml.before"
+if [ -z "$soname" ] || [ -z "$libz" ]; then
+  not_ok "libxml2 loading: the test's set-up" "soname '$soname', libz '$libz'"
+else
+  for bad in notelf nosyms; do
+    case $bad in
+      notelf) why="invalid ELF header" ;;
+      nosyms) why="undefined symbol: xml" ;;
+    esac
+    LD_LIBRARY_PATH=$tmp/$bad
+    export LD_LIBRARY_PATH
+    fails "$bad $soname: show --format direct-xml fails and says why" 1 \
+      "cannot load $soname, which reads and writes direct.xml: " "$why" -- \
+      show --kuma-dp-user 0 --format direct-xml
+    fails "$bad $soname: install --store-firewalld (firewalld stopped) fails" 1 \
+      "cannot load $soname, which reads and writes direct.xml: " "$why" -- \
+      install --kuma-dp-user 0 --skip-resolv-conf --store-firewalld --firewalld-config-dir "$tmp/fwxml"
+    cmp -s "$tmp/direct.xml.before" "$tmp/fwxml/direct.xml" &&
+      [ "$(find "$tmp/fwxml" -type f | wc -l)" -eq 1 ]
+    report $? "$bad $soname: ... and leaves direct.xml as it was, no other file"
+    run show --kuma-dp-user 0
+    exited 0 && out_has "-N KUMA_MESH_OUTBOUND"
+    report $? "$bad $soname: show (iptables-restore text) does not need libxml2"
+    if [ -n "$netns" ]; then
+      run install --kuma-dp-user 0 --skip-resolv-conf --backend iptables
+      exited 0 && out_has "iptables-legacy"
+      report $? "$bad $soname: install through libiptc does not need libxml2"
+    else
+      ok "$bad $soname: libiptc # SKIP needs root for a private network namespace"
+    fi
+    unset LD_LIBRARY_PATH
+  done
+fi
+
 # --- output ---------------------------------------------------------------------
 
 run install --dry-run --kuma-dp-user 0

@@ -325,7 +325,7 @@ test_layout (Fixture *f, gconstpointer data)
       g_autoptr (MtpRuleset) rs = mtp_test_case_build (&mtp_test_cases[i]);
       g_autoptr (MtpDirect) desired = mtp_direct_from_ruleset (rs);
       g_autoptr (MtpDirectXml) xml = load_ok (f->dir);
-      g_autofree char *expected = mtp_render_direct_xml (rs);
+      g_autofree char *expected = mtp_render_direct_xml (rs, NULL);
       g_autofree char *text = NULL;
 
       g_test_message ("case %s", mtp_test_cases[i].name);
@@ -521,10 +521,11 @@ test_idempotent (Fixture *f, gconstpointer data)
   /* Ours alone, as firewalld writes them. */
   {
     g_autoptr (MtpRuleset) rs = mtp_test_case_build (find_case ("default"));
-    g_autofree char *rendered = mtp_render_direct_xml (rs);
+    g_autofree char *rendered = mtp_render_direct_xml (rs, NULL);
     g_autoptr (MtpDirectXml) xml = NULL;
     g_autofree char *text = NULL;
 
+    g_assert_nonnull (rendered);
     write_text (f->path, rendered, -1);
     xml = load_ok (f->dir);
     mtp_direct_xml_set_ours (xml, a, NULL);

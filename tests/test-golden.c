@@ -13,12 +13,13 @@ test_case (gconstpointer data)
   g_autoptr (MtpRuleset) ruleset = mtp_test_case_build (tc);
   g_autofree char *ipv4 = mtp_render_iptables (ruleset, MTP_FAMILY_IPV4);
   g_autofree char *ipv6 = mtp_render_iptables (ruleset, MTP_FAMILY_IPV6);
-  g_autofree char *xml = mtp_render_direct_xml (ruleset);
+  g_autofree char *xml = mtp_render_direct_xml (ruleset, NULL);
   g_autofree char *fwcmd = mtp_render_firewall_cmd (ruleset);
   g_autofree char *json = mtp_render_json (ruleset);
 
   mtp_test_assert_golden (tc, "ipv4.rules", ipv4);
   mtp_test_assert_golden (tc, "ipv6.rules", ipv6);
+  g_assert_nonnull (xml);
   mtp_test_assert_golden (tc, "direct.xml", xml);
   mtp_test_assert_golden (tc, "firewall-cmd", fwcmd);
   mtp_test_assert_golden (tc, "json", json);

@@ -304,7 +304,8 @@ test_firewalld (gconstpointer data)
   if (!need_root ())
     return;
   rs = mtp_test_case_build (tc);
-  xml = mtp_render_direct_xml (rs);
+  xml = mtp_render_direct_xml (rs, NULL);
+  g_assert_nonnull (xml);
   dir = make_config_dir (xml);
 
   rules = firewalld_listing (dir, "--get-all-rules");

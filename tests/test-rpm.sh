@@ -70,6 +70,11 @@ has "mesh-tproxy(8)" '/usr/share/man/man8/mesh-tproxy\.8(\.gz|\.xz|\.bz2)?'
 has "mesh-tproxy.conf(5)" '/usr/share/man/man5/mesh-tproxy\.conf\.5(\.gz|\.xz|\.bz2)?'
 has "the bash completion" /usr/share/bash-completion/completions/mesh-tproxy
 has "the licence" '/usr/share/(doc|licenses)/mesh-tproxy(-[0-9.]*)?/COPYING'
+# libxml2 is opened with dlopen: rpm cannot find it among the linked
+# libraries, the spec requires it.
+requires=$(rpm -qp --requires "$rpmfile")
+if printf '%s\n' "$requires" | grep -Eq '^libxml2(\(|$| )'; then tap_ok "it requires libxml2 (opened with dlopen)"; else
+  tap_not_ok "it requires libxml2 (opened with dlopen)" "$requires"; fi
 check "the configuration is a config file" /etc/mesh-tproxy/mesh-tproxy.conf \
   "$(rpm -qp --configfiles "$rpmfile")"
 mkdir "$tmp/x"
