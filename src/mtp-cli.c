@@ -94,16 +94,6 @@ render (const MtpConfig *config, const MtpRuleset *ruleset, GError **error)
     }
 }
 
-static MtpRuleset *
-desired_ruleset (const MtpConfig *config, GError **error)
-{
-  g_autoptr (MtpHostFacts) facts = mtp_host_facts_gather (config, error);
-
-  if (facts == NULL)
-    return NULL;
-  return mtp_build_ruleset (config, facts);
-}
-
 static void
 print_report (const MtpConfig *config, const MtpReport *report, const GError *error)
 {
@@ -128,26 +118,47 @@ static MtpExitCode
 run_command (MtpCommand command, const MtpConfig *config)
 {
   g_autoptr (GError) error = NULL;
+  g_autoptr (MtpHostFacts) facts = NULL;
   g_autoptr (MtpRuleset) ruleset = NULL;
   g_autoptr (MtpReport) report = mtp_report_new (command);
+  g_autoptr (MtpRun) run = NULL;
   g_autofree char *text = NULL;
   gboolean ok;
 
-  ruleset = desired_ruleset (config, &error);
-  if (ruleset == NULL && command != MTP_COMMAND_UNINSTALL)
+  facts = mtp_host_facts_gather (config, &error);
+  if (facts == NULL && command != MTP_COMMAND_UNINSTALL)
     {
       print_error (error);
       return mtp_error_to_exit_code (error);
     }
   /* uninstall only uses the configured set to recognise rules of ours that
    * carry no comment; without it, comments and chain names still tell. */
-  if (ruleset == NULL)
+  if (facts == NULL)
     {
       g_debug ("uninstall without the configured rule set: %s", error->message);
       g_clear_error (&error);
     }
 
-  if (command == MTP_COMMAND_SHOW || (command == MTP_COMMAND_INSTALL && config->dry_run))
+  if (command != MTP_COMMAND_SHOW && !(command == MTP_COMMAND_INSTALL && config->dry_run))
+    {
+      /* The lock, and firewalld's reads sent, while iptables-save runs for
+       * the last of the facts. */
+      run = mtp_engine_begin (command, config, report, &error);
+      if (run == NULL)
+        {
+          print_report (config, report, error);
+          if (!config->json)
+            print_error (error);
+          return mtp_error_to_exit_code (error);
+        }
+    }
+  if (facts != NULL)
+    {
+      mtp_host_facts_gather_finish (facts);
+      ruleset = mtp_build_ruleset (config, facts);
+    }
+
+  if (run == NULL)
     {
       if (config->format != MTP_FORMAT_JSON)
         print_notices (ruleset);
@@ -161,7 +172,7 @@ run_command (MtpCommand command, const MtpConfig *config)
       return fflush (stdout) == 0 ? MTP_EXIT_OK : MTP_EXIT_FAILURE;
     }
 
-  ok = mtp_engine_run (command, config, ruleset, report, &error);
+  ok = mtp_engine_run (run, command, config, ruleset, report, &error);
   print_report (config, report, ok ? NULL : error);
   if (!ok)
     {

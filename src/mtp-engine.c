@@ -750,22 +750,49 @@ finish_status (MtpReport *r)
     r->status = MTP_STATUS_DRIFTED;
 }
 
-gboolean
-mtp_engine_run (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
-                MtpReport *r, GError **error)
+struct _MtpRun
 {
-  g_autoptr (MtpFirewalld) fw = NULL;
-  g_autoptr (MtpLock) lock = NULL;
-  gboolean ok;
+  MtpLock *lock;
+  MtpFirewalld *fw;
+};
+
+MtpRun *
+mtp_engine_begin (MtpCommand command, const MtpConfig *config, MtpReport *r, GError **error)
+{
+  g_autoptr (MtpRun) run = g_new0 (MtpRun, 1);
 
   r->check_only = config->check || (command == MTP_COMMAND_UNINSTALL && config->dry_run);
   /* Before anything is read: a run that changes things waits for the one
    * before it, and a read-only one sees no run half-way. */
-  lock = mtp_lock_take (command != MTP_COMMAND_STATUS && !r->check_only,
-                        mtp_command_to_string (command), config->wait, error);
-  if (lock == NULL)
-    return FALSE;
-  fw = mtp_firewalld_new (config->timeout);
+  run->lock = mtp_lock_take (command != MTP_COMMAND_STATUS && !r->check_only,
+                             mtp_command_to_string (command), config->wait, error);
+  if (run->lock == NULL)
+    return NULL;
+  run->fw = mtp_firewalld_new (config->timeout);
+  /* The same choice as mtp_engine_run's: every backend but iptables goes
+   * through firewalld when it runs. */
+  if (config->backend != MTP_BACKEND_IPTABLES && mtp_firewalld_is_running (run->fw))
+    mtp_firewalld_prefetch (run->fw, command == MTP_COMMAND_UNINSTALL || config->store_firewalld);
+  return g_steal_pointer (&run);
+}
+
+void
+mtp_engine_end (MtpRun *run)
+{
+  if (run == NULL)
+    return;
+  g_clear_pointer (&run->fw, mtp_firewalld_free);
+  g_clear_pointer (&run->lock, mtp_lock_release);
+  g_free (run);
+}
+
+gboolean
+mtp_engine_run (MtpRun *run, MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
+                MtpReport *r, GError **error)
+{
+  MtpFirewalld *fw = run->fw;
+  gboolean ok;
+
   for (guint i = 0;
        desired != NULL && command != MTP_COMMAND_UNINSTALL && i < desired->notices->len; i++)
     notice (r, "%s", (const char *)desired->notices->pdata[i]);

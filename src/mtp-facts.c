@@ -288,21 +288,31 @@ mtp_host_facts_gather (const MtpConfig *config, GError **error)
     probe_ipv6 (facts);
   if (config->redirect_dns || config->redirect_all_dns_traffic)
     {
-      gboolean legacy = config->backend == MTP_BACKEND_IPTABLES
-                        || (config->backend == MTP_BACKEND_AUTO && !config->store_firewalld
-                            && !mtp_firewalld_name_has_owner ());
-
+      facts->docker_pending = TRUE;
+      facts->docker_legacy = config->backend == MTP_BACKEND_IPTABLES
+                             || (config->backend == MTP_BACKEND_AUTO && !config->store_firewalld
+                                 && !mtp_firewalld_name_has_owner ());
       /* The engine compares the kernel's tables with firewalld's view
        * later: both families' saves serve both. */
-      if (!legacy && geteuid () == 0)
+      if (!facts->docker_legacy && geteuid () == 0)
         mtp_kernel_prefetch ();
-      facts->docker_output_ipv4 = nat_has_docker_output (MTP_FAMILY_IPV4, legacy);
-      if (facts->ipv6_usable)
-        facts->docker_output_ipv6 = nat_has_docker_output (MTP_FAMILY_IPV6, legacy);
     }
   g_debug ("facts: uid %u, %u IPv4 and %u IPv6 nameservers, IPv6 %s%s%s", facts->uid,
            facts->nameservers_ipv4->len, facts->nameservers_ipv6->len,
            facts->ipv6_usable ? "usable" : "not usable", facts->ipv6_reason ? ": " : "",
            facts->ipv6_reason ? facts->ipv6_reason : "");
   return g_steal_pointer (&facts);
+}
+
+void
+mtp_host_facts_gather_finish (MtpHostFacts *facts)
+{
+  if (!facts->docker_pending)
+    return;
+  facts->docker_pending = FALSE;
+  facts->docker_output_ipv4 = nat_has_docker_output (MTP_FAMILY_IPV4, facts->docker_legacy);
+  if (facts->ipv6_usable)
+    facts->docker_output_ipv6 = nat_has_docker_output (MTP_FAMILY_IPV6, facts->docker_legacy);
+  g_debug ("facts: DOCKER_OUTPUT in nat: IPv4 %s, IPv6 %s",
+           facts->docker_output_ipv4 ? "yes" : "no", facts->docker_output_ipv6 ? "yes" : "no");
 }

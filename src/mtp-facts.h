@@ -20,12 +20,20 @@ typedef struct
   gboolean docker_output_ipv4; /* nat has a DOCKER_OUTPUT chain */
   gboolean docker_output_ipv6;
   char *loopback; /* the loopback interface, "lo" */
+  /* (mtp-facts.c's: the DOCKER_OUTPUT check is still to be made, and where) */
+  gboolean docker_pending;
+  gboolean docker_legacy;
 } MtpHostFacts;
 
 MtpHostFacts *mtp_host_facts_new (void); /* empty facts: uid 0, "lo", no IPv6 */
 void mtp_host_facts_free (MtpHostFacts *facts);
 
+/* In two steps, so that the caller can work while iptables-save runs: the
+ * first gathers what can fail (the user, resolv.conf) and starts the
+ * iptables-save that the DOCKER_OUTPUT check needs; the second waits for it
+ * and makes the check. Facts are complete after the second. */
 MtpHostFacts *mtp_host_facts_gather (const MtpConfig *config, GError **error);
+void mtp_host_facts_gather_finish (MtpHostFacts *facts);
 
 /* Resolves --kuma-dp-user: numeric text as a UID first, then as a name; NULL
  * or empty: UID 5678, then the name "kuma-dp". The user must exist. */

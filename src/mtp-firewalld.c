@@ -8,6 +8,42 @@
 #include "mtp-firewalld-generated.h"
 #include "mtp-firewalld.h"
 
+/* Waits for a set of async calls on the thread-default main context. */
+typedef struct
+{
+  guint pending;
+} Waiter;
+
+typedef struct
+{
+  Waiter *waiter;
+  GVariant *value;
+  GError *error;
+} ReadCall;
+
+enum
+{
+  READ_MAIN_PROPS,
+  READ_CONFIG_PROPS,
+  READ_CHAINS,
+  READ_RULES,
+  READ_PASSTHROUGHS,
+  READ_SETTINGS,
+  READ_N
+};
+
+/* The reads of a run, sent ahead (mtp_firewalld_prefetch). Each answer is
+ * used once, by the call that would have asked for it, and only if firewalld
+ * was neither reloaded nor restarted since it was sent. */
+typedef struct
+{
+  Waiter waiter;
+  ReadCall calls[READ_N];
+  GCancellable *cancellable;
+  guint resets; /* fw->resets when sent */
+  gboolean info_left, runtime_left, permanent_left;
+} Prefetch;
+
 struct _MtpFirewalld
 {
   GDBusConnection *bus;
@@ -19,7 +55,55 @@ struct _MtpFirewalld
   gboolean stale; /* the name changed owner: make new proxies before the next call */
   guint reloaded_sub;
   guint owner_sub;
+  Prefetch *prefetch;
 };
+
+static void
+wait_all (Waiter *w)
+{
+  while (w->pending > 0)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+static void
+read_call_clear (ReadCall *c)
+{
+  g_clear_pointer (&c->value, g_variant_unref);
+  g_clear_error (&c->error);
+}
+
+static void
+prefetch_free (Prefetch *p)
+{
+  if (p == NULL)
+    return;
+  /* Answers still on their way would land in freed memory. */
+  g_cancellable_cancel (p->cancellable);
+  wait_all (&p->waiter);
+  for (guint i = 0; i < READ_N; i++)
+    read_call_clear (&p->calls[i]);
+  g_object_unref (p->cancellable);
+  g_free (p);
+}
+
+/* The prefetched answers, once all are in, if they still tell firewalld's
+ * state; else NULL, and they are dropped. */
+static Prefetch *
+prefetched (MtpFirewalld *fw)
+{
+  Prefetch *p = fw->prefetch;
+
+  if (p == NULL)
+    return NULL;
+  wait_all (&p->waiter); /* (dispatches the signals that came meanwhile) */
+  if (fw->resets != p->resets || fw->stale)
+    {
+      g_debug ("firewalld was reset after the reads were sent: they are sent again");
+      g_clear_pointer (&fw->prefetch, prefetch_free);
+      return NULL;
+    }
+  return p;
+}
 
 static void
 on_reset (GDBusConnection *bus, const char *sender, const char *path, const char *iface,
@@ -68,6 +152,7 @@ mtp_firewalld_free (MtpFirewalld *fw)
 {
   if (fw == NULL)
     return;
+  g_clear_pointer (&fw->prefetch, prefetch_free);
   g_clear_object (&fw->direct);
   g_clear_object (&fw->config_direct);
   if (fw->bus != NULL)
@@ -263,6 +348,18 @@ is_yes (const char *value)
          || strcmp (value, "1") == 0;
 }
 
+/* The a{sv} of a GetAll answer. */
+static GVariant *
+props_of (GVariant *reply, const GError *call_error, GError **error)
+{
+  if (reply == NULL)
+    {
+      mtp_firewalld_set_error (error, call_error, _ ("reading firewalld's properties"));
+      return NULL;
+    }
+  return g_variant_get_child_value (reply, 0);
+}
+
 static GVariant *
 get_all_properties (MtpFirewalld *fw, const char *path, const char *iface, GError **error)
 {
@@ -272,12 +369,7 @@ get_all_properties (MtpFirewalld *fw, const char *path, const char *iface, GErro
       g_variant_new ("(s)", iface), G_VARIANT_TYPE ("(a{sv})"), G_DBUS_CALL_FLAGS_NO_AUTO_START,
       fw->timeout_ms, NULL, &local_error);
 
-  if (reply == NULL)
-    {
-      mtp_firewalld_set_error (error, local_error, _ ("reading firewalld's properties"));
-      return NULL;
-    }
-  return g_variant_get_child_value (reply, 0);
+  return props_of (reply, local_error, error);
 }
 
 static char *
@@ -308,6 +400,7 @@ mtp_firewalld_get_info (MtpFirewalld *fw, GError **error)
   g_autoptr (MtpFirewalldInfo) info = g_new0 (MtpFirewalldInfo, 1);
   g_autoptr (GVariant) main_props = NULL;
   g_autoptr (GVariant) config_props = NULL;
+  Prefetch *p;
 
   if (fw->bus == NULL)
     {
@@ -315,16 +408,32 @@ mtp_firewalld_get_info (MtpFirewalld *fw, GError **error)
                    _ ("firewalld is not running: the system bus cannot be reached"));
       return NULL;
     }
-  main_props = get_all_properties (fw, MTP_FIREWALLD_PATH, MTP_FIREWALLD_IFACE, error);
+  p = prefetched (fw);
+  if (p != NULL && p->info_left)
+    {
+      ReadCall *c = p->calls;
+
+      p->info_left = FALSE;
+      main_props = props_of (c[READ_MAIN_PROPS].value, c[READ_MAIN_PROPS].error, error);
+      config_props = props_of (c[READ_CONFIG_PROPS].value, c[READ_CONFIG_PROPS].error, NULL);
+    }
+  else
+    {
+      main_props = get_all_properties (fw, MTP_FIREWALLD_PATH, MTP_FIREWALLD_IFACE, error);
+      /* The config object only exists once firewalld has loaded its config. */
+      if (main_props != NULL)
+        config_props
+            = get_all_properties (fw, MTP_FIREWALLD_CONFIG_PATH, MTP_FIREWALLD_CONFIG_IFACE, NULL);
+    }
   if (main_props == NULL)
     return NULL;
   info->state = lookup_string (main_props, "state", "UNKNOWN");
   info->version = lookup_string (main_props, "version", "0");
   parse_version (info);
+  /* Reads made before firewalld was up are made again once it is. */
+  if (p != NULL && strcmp (info->state, "RUNNING") != 0)
+    p->runtime_left = p->permanent_left = FALSE;
 
-  /* The config object only exists once firewalld has loaded its config. */
-  config_props
-      = get_all_properties (fw, MTP_FIREWALLD_CONFIG_PATH, MTP_FIREWALLD_CONFIG_IFACE, NULL);
   if (config_props != NULL)
     {
       info->backend = lookup_string (config_props, "FirewallBackend", "nftables");
@@ -447,26 +556,6 @@ mtp_firewalld_offline_info (const char *config_dir)
   return info;
 }
 
-/* Waits for a set of async calls on the thread-default main context. */
-typedef struct
-{
-  guint pending;
-} Waiter;
-
-static void
-wait_all (Waiter *w)
-{
-  while (w->pending > 0)
-    g_main_context_iteration (NULL, TRUE);
-}
-
-typedef struct
-{
-  Waiter *waiter;
-  GVariant *value;
-  GError *error;
-} ReadCall;
-
 static void
 read_chains_done (GObject *source, GAsyncResult *res, gpointer data)
 {
@@ -494,26 +583,92 @@ read_passthroughs_done (GObject *source, GAsyncResult *res, gpointer data)
   c->waiter->pending--;
 }
 
+static void
+props_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  ReadCall *c = data;
+  c->value = g_dbus_connection_call_finish (G_DBUS_CONNECTION (source), res, &c->error);
+  c->waiter->pending--;
+}
+
+static void
+settings_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  ReadCall *c = data;
+  mtp_fw_firewall_d1_config_direct_call_get_settings_finish (
+      MTP_FW_FIREWALL_D1_CONFIG_DIRECT (source), &c->value, res, &c->error);
+  c->waiter->pending--;
+}
+
+void
+mtp_firewalld_prefetch (MtpFirewalld *fw, gboolean permanent)
+{
+  static const char *const props[2][2] = {
+    { MTP_FIREWALLD_PATH, MTP_FIREWALLD_IFACE },
+    { MTP_FIREWALLD_CONFIG_PATH, MTP_FIREWALLD_CONFIG_IFACE },
+  };
+  Prefetch *p;
+
+  if (fw->prefetch != NULL || !ensure_proxies (fw, NULL))
+    return;
+  p = g_new0 (Prefetch, 1);
+  p->cancellable = g_cancellable_new ();
+  p->resets = fw->resets;
+  p->info_left = p->runtime_left = TRUE;
+  p->permanent_left = permanent;
+  for (guint i = 0; i < READ_N; i++)
+    p->calls[i].waiter = &p->waiter;
+  p->waiter.pending = permanent ? READ_N : READ_N - 1;
+  for (guint i = 0; i < 2; i++)
+    g_dbus_connection_call (
+        fw->bus, MTP_FIREWALLD_BUS_NAME, props[i][0], "org.freedesktop.DBus.Properties", "GetAll",
+        g_variant_new ("(s)", props[i][1]), G_VARIANT_TYPE ("(a{sv})"),
+        G_DBUS_CALL_FLAGS_NO_AUTO_START, fw->timeout_ms, p->cancellable, props_done, &p->calls[i]);
+  mtp_fw_firewall_d1_direct_call_get_all_chains (fw->direct, p->cancellable, read_chains_done,
+                                                 &p->calls[READ_CHAINS]);
+  mtp_fw_firewall_d1_direct_call_get_all_rules (fw->direct, p->cancellable, read_rules_done,
+                                                &p->calls[READ_RULES]);
+  mtp_fw_firewall_d1_direct_call_get_all_passthroughs (
+      fw->direct, p->cancellable, read_passthroughs_done, &p->calls[READ_PASSTHROUGHS]);
+  if (permanent)
+    mtp_fw_firewall_d1_config_direct_call_get_settings (fw->config_direct, p->cancellable,
+                                                        settings_done, &p->calls[READ_SETTINGS]);
+  fw->prefetch = p;
+}
+
 MtpDirect *
 mtp_firewalld_read_runtime (MtpFirewalld *fw, GError **error)
 {
   Waiter waiter = { 3 };
-  ReadCall calls[3] = { { &waiter }, { &waiter }, { &waiter } };
+  ReadCall own[3] = { { &waiter }, { &waiter }, { &waiter } };
+  ReadCall *calls = own; /* chains, rules, passthroughs */
+  Prefetch *p = prefetched (fw);
   g_autoptr (GVariant) settings = NULL;
   MtpDirect *result = NULL;
 
   if (!ensure_proxies (fw, error))
     return NULL;
-  /* Three reads in flight at once: one round trip. */
-  mtp_fw_firewall_d1_direct_call_get_all_chains (fw->direct, NULL, read_chains_done, &calls[0]);
-  mtp_fw_firewall_d1_direct_call_get_all_rules (fw->direct, NULL, read_rules_done, &calls[1]);
-  mtp_fw_firewall_d1_direct_call_get_all_passthroughs (fw->direct, NULL, read_passthroughs_done,
-                                                       &calls[2]);
-  wait_all (&waiter);
+  if (p != NULL && p->runtime_left)
+    {
+      p->runtime_left = FALSE;
+      calls = &p->calls[READ_CHAINS];
+    }
+  else
+    {
+      /* Three reads in flight at once: one round trip. */
+      mtp_fw_firewall_d1_direct_call_get_all_chains (fw->direct, NULL, read_chains_done, &own[0]);
+      mtp_fw_firewall_d1_direct_call_get_all_rules (fw->direct, NULL, read_rules_done, &own[1]);
+      mtp_fw_firewall_d1_direct_call_get_all_passthroughs (fw->direct, NULL, read_passthroughs_done,
+                                                           &own[2]);
+      wait_all (&waiter);
+    }
 
-  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
-    if (calls[i].error != NULL && result == NULL)
-      mtp_firewalld_set_error (error, calls[i].error, _ ("reading firewalld's runtime rules"));
+  for (guint i = 0; i < 3; i++)
+    if (calls[i].error != NULL)
+      {
+        mtp_firewalld_set_error (error, calls[i].error, _ ("reading firewalld's runtime rules"));
+        break;
+      }
   if (calls[0].error == NULL && calls[1].error == NULL && calls[2].error == NULL)
     {
       settings = g_variant_ref_sink (g_variant_new ("(@a(sss)@a(sssias)@a(sas))", calls[0].value,
@@ -521,11 +676,8 @@ mtp_firewalld_read_runtime (MtpFirewalld *fw, GError **error)
       result = mtp_direct_from_variant (settings, error);
     }
   /* (g_variant_new took references of its own: the values are not floating) */
-  for (guint i = 0; i < G_N_ELEMENTS (calls); i++)
-    {
-      g_clear_pointer (&calls[i].value, g_variant_unref);
-      g_clear_error (&calls[i].error);
-    }
+  for (guint i = 0; i < 3; i++)
+    read_call_clear (&calls[i]);
   return result;
 }
 
@@ -534,11 +686,20 @@ mtp_firewalld_read_permanent (MtpFirewalld *fw, GError **error)
 {
   g_autoptr (GVariant) settings = NULL;
   g_autoptr (GError) local_error = NULL;
+  Prefetch *p = prefetched (fw);
 
   if (!ensure_proxies (fw, error))
     return NULL;
-  if (!mtp_fw_firewall_d1_config_direct_call_get_settings_sync (fw->config_direct, &settings, NULL,
-                                                                &local_error))
+  if (p != NULL && p->permanent_left)
+    {
+      p->permanent_left = FALSE;
+      settings = g_steal_pointer (&p->calls[READ_SETTINGS].value);
+      local_error = g_steal_pointer (&p->calls[READ_SETTINGS].error);
+    }
+  else
+    mtp_fw_firewall_d1_config_direct_call_get_settings_sync (fw->config_direct, &settings, NULL,
+                                                             &local_error);
+  if (settings == NULL)
     {
       mtp_firewalld_set_error (error, local_error, _ ("reading firewalld's permanent rules"));
       return NULL;

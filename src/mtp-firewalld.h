@@ -59,6 +59,14 @@ void mtp_firewalld_info_free (MtpFirewalldInfo *info);
  * where unset). */
 MtpFirewalldInfo *mtp_firewalld_offline_info (const char *config_dir);
 
+/* Sends the reads of a run now, without waiting: firewalld's properties
+ * (mtp_firewalld_get_info), its runtime direct configuration and, if
+ * PERMANENT, its permanent one; firewalld answers while the caller does other
+ * work. The next of those calls takes its answer from them, unless firewalld
+ * was reloaded or restarted since, or was not yet RUNNING: then it reads
+ * anew. Nothing is sent if firewalld cannot be reached. */
+void mtp_firewalld_prefetch (MtpFirewalld *fw, gboolean permanent);
+
 /* The runtime direct configuration: chains, rules and passthroughs. */
 MtpDirect *mtp_firewalld_read_runtime (MtpFirewalld *fw, GError **error);
 /* The permanent one (what direct.xml holds, from firewalld's memory). */

@@ -64,6 +64,8 @@ mtp_kernel_parse_save (MtpFamily family, const char *text, GError **error)
  * compares them with firewalld's view starts iptables-save once per family,
  * not twice. */
 static char *saved_text[2];
+/* Saves started by mtp_kernel_prefetch() and not yet waited for. */
+static GSubprocess *started[2];
 
 static const char *
 save_program (MtpFamily family)
@@ -120,17 +122,24 @@ finish_save (GSubprocess *proc, MtpFamily family, GError **error)
 void
 mtp_kernel_prefetch (void)
 {
-  GSubprocess *procs[2] = { NULL, NULL };
   static const MtpFamily families[] = { MTP_FAMILY_IPV4, MTP_FAMILY_IPV6 };
 
-  /* Side by side: two saves cost about what one does. A failure here is
-   * left for the read that needs the text, which runs it again and says. */
+  /* Side by side, and not waited for here: two saves cost about what one
+   * does, and the caller goes on meanwhile. A save that cannot start is
+   * left for the read that needs the text, which starts it again and says. */
   for (guint f = 0; f < 2; f++)
-    if (saved_text[f] == NULL)
-      procs[f] = start_save (families[f], NULL);
-  for (guint f = 0; f < 2; f++)
-    if (procs[f] != NULL)
-      saved_text[f] = finish_save (procs[f], families[f], NULL);
+    if (saved_text[f] == NULL && started[f] == NULL)
+      started[f] = start_save (families[f], NULL);
+}
+
+/* The text of the family's save: the prefetched one, waited for, or one run
+ * now. */
+static char *
+take_save (guint f, MtpFamily family, GError **error)
+{
+  if (started[f] == NULL)
+    return finish_save (start_save (family, error), family, error);
+  return finish_save (g_steal_pointer (&started[f]), family, error);
 }
 
 const char *
@@ -139,7 +148,7 @@ mtp_kernel_save_text (MtpFamily family, GError **error)
   guint f = family == MTP_FAMILY_IPV4 ? 0 : 1;
 
   if (saved_text[f] == NULL)
-    saved_text[f] = finish_save (start_save (family, error), family, error);
+    saved_text[f] = take_save (f, family, error);
   return saved_text[f];
 }
 
@@ -148,9 +157,8 @@ mtp_kernel_read (MtpFamily family, GError **error)
 {
   guint f = family == MTP_FAMILY_IPV4 ? 0 : 1;
   /* Used once: a later read must see what changed since. */
-  g_autofree char *text = saved_text[f] != NULL
-                              ? g_steal_pointer (&saved_text[f])
-                              : finish_save (start_save (family, error), family, error);
+  g_autofree char *text
+      = saved_text[f] != NULL ? g_steal_pointer (&saved_text[f]) : take_save (f, family, error);
 
   if (text == NULL)
     return NULL;

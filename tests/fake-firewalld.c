@@ -5,7 +5,8 @@
  * settings, a racing writer (--hide-runtime), unreadable settings
  * (--hide-config), a crash at the N-th write call (--exit-at N), a call never
  * answered (--hang-call N), a reload just before the N-th write call
- * (--reload-at N), and a permanent configuration kept across restarts
+ * (--reload-at N) or just after answering the first getSettings, the last of
+ * a run's reads (--reload-after-settings), and a permanent configuration kept across restarts
  * (--persist FILE, as firewalld keeps direct.xml). It serves the subset of firewalld's D-Bus API that
  * mesh-tproxy calls (dbus/org.fedoraproject.FirewallD1.xml) on the system bus
  * ($DBUS_SYSTEM_BUS_ADDRESS), keeps runtime and permanent direct
@@ -62,6 +63,7 @@ typedef struct
   guint exit_at;
   guint hang_call;
   guint reload_at;
+  gboolean reload_after_settings;
   const char *persist;
   GPtrArray *hung; /* invocations never answered */
 
@@ -638,6 +640,11 @@ handle_get_settings (MtpFwFirewallD1ConfigDirect *object, GDBusMethodInvocation 
 {
   mtp_fw_firewall_d1_config_direct_complete_get_settings (object, invocation,
                                                           direct_to_variant (fake->permanent));
+  if (fake->reload_after_settings)
+    {
+      fake->reload_after_settings = FALSE;
+      reload (fake);
+    }
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -801,6 +808,8 @@ main (int argc, char **argv)
       "Never answer (nor carry out) the N-th write call", "N" },
     { "reload-at", 0, 0, G_OPTION_ARG_INT, &reload_at,
       "Reload just before carrying out the N-th write call", "N" },
+    { "reload-after-settings", 0, 0, G_OPTION_ARG_NONE, &fake.reload_after_settings,
+      "Reload just after answering the first getSettings", NULL },
     { "persist", 0, 0, G_OPTION_ARG_FILENAME, &persist,
       "Keep the permanent configuration in PATH, loaded at start (runtime too)", "PATH" },
     { NULL },

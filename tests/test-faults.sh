@@ -152,6 +152,39 @@ check "3. ... only the foreign entries are left, runtime and permanent" \
 fake_stop
 rm -f "$PERSIST"
 
+# 3b. reloaded after answering the reads the run sent ahead, before the run
+# used them: the reload put back the permanent configuration, which lacks our
+# rules. The run must see that and read again, not plan from what it was told.
+# (With DNS redirected, the run waits for iptables-save after sending the
+# reads; iptables-save made slow here, the fake has answered them and
+# reloaded by the time the run looks.)
+fault
+what="3b. reload after the reads sent ahead were answered"
+printf 'nameserver 192.0.2.53\n' > "$SB_DIR/resolv.conf"
+DNS="--redirect-dns --resolv-conf $SB_DIR/resolv.conf"
+mkdir -p "$SB_DIR/slow"
+for p in iptables-save ip6tables-save; do
+  printf '#!/bin/sh\nsleep 0.3\nexec %s "$@"\n' "$(command -v $p)" > "$SB_DIR/slow/$p"
+  chmod +x "$SB_DIR/slow/$p"
+done
+fake_start
+run install --store-firewalld $DNS
+REF_DNS=$(runtime)
+fake_stop
+fake_start --reload-after-settings && seed_foreign
+run install $DNS
+check "$what: (set-up) a runtime-only install exits 0" 0 "$RC"
+SAVED_PATH=$PATH
+PATH=$SB_DIR/slow:$PATH
+run install --store-firewalld $DNS
+PATH=$SAVED_PATH
+check "$what: install --store-firewalld exits 0" 0 "$RC"
+check "$what: runtime: the foreign entries (reloaded) and ours" \
+  "$(union "$FOREIGN_PERM" "$REF_DNS")" "$(runtime)"
+check "$what: permanent: the foreign entries and ours" \
+  "$(union "$FOREIGN_PERM" "$REF_DNS")" "$(permanent)"
+fake_stop
+
 # 4. a call that is never answered: --timeout, then everything is undone (the
 # undo of the unanswered call too, in case firewalld carries it out late).
 for k in 2 $N_RT $N_ALL; do
