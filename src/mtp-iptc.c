@@ -136,13 +136,35 @@ static const Ops ops6 = {
   ip6tc_commit,    ip6tc_strerror, ip6tc_is_chain,
 };
 
+/* Whether the family's legacy table exists in this network namespace. The
+ * kernel makes a table, hooks and all, the first time it is asked for it:
+ * a table we need nothing from is only read when it is there already. TRUE
+ * when the list cannot be read, unless because there is no table at all. */
+static gboolean
+table_exists (MtpFamily family, const char *table)
+{
+  const char *path
+      = family == MTP_FAMILY_IPV4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names";
+  g_autofree char *text = NULL;
+  g_autoptr (GError) error = NULL;
+  g_auto (GStrv) names = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    return !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+  names = g_strsplit (text, "\n", -1);
+  return g_strv_contains ((const char *const *)names, table);
+}
+
 gboolean
 mtp_iptc_has_chain (MtpFamily family, const char *table, const char *chain)
 {
   const Ops *o = family == MTP_FAMILY_IPV4 ? &ops4 : &ops6;
-  struct xtc_handle *h = o->init (table);
+  struct xtc_handle *h;
   gboolean found;
 
+  if (!table_exists (family, table))
+    return FALSE;
+  h = o->init (table);
   if (h == NULL)
     return FALSE;
   found = o->is_chain (chain, h);
@@ -702,6 +724,14 @@ attempt (const MtpRuleset *desired, const MtpRuleset *known, gboolean check_only
           if (w == NULL)
             return FALSE;
           g_ptr_array_add (works, w);
+          if (w->rules->len == 0 && w->chains->len == 0
+              && !table_exists (ops->family, mtp_table_to_string (t)))
+            {
+              g_debug ("%s: no legacy table %s, so nothing of ours in it",
+                       mtp_family_to_string (ops->family), mtp_table_to_string (t));
+              g_ptr_array_remove (works, w);
+              continue;
+            }
           w->h = ops->init (mtp_table_to_string (t));
           if (w->h == NULL)
             {
