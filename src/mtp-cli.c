@@ -123,6 +123,8 @@ run_command (MtpCommand command, const MtpConfig *config)
   g_autoptr (MtpReport) report = mtp_report_new (command);
   g_autoptr (MtpRun) run = NULL;
   g_autofree char *text = NULL;
+  gboolean show
+      = command == MTP_COMMAND_SHOW || (command == MTP_COMMAND_INSTALL && config->dry_run);
   gboolean ok;
 
   facts = mtp_host_facts_gather (config, &error);
@@ -139,7 +141,7 @@ run_command (MtpCommand command, const MtpConfig *config)
       g_clear_error (&error);
     }
 
-  if (command != MTP_COMMAND_SHOW && !(command == MTP_COMMAND_INSTALL && config->dry_run))
+  if (!show)
     {
       /* The lock, and firewalld's reads sent, while iptables-save runs for
        * the last of the facts. */
@@ -158,7 +160,7 @@ run_command (MtpCommand command, const MtpConfig *config)
       ruleset = mtp_build_ruleset (config, facts);
     }
 
-  if (run == NULL)
+  if (show)
     {
       if (config->format != MTP_FORMAT_JSON)
         print_notices (ruleset);

@@ -754,6 +754,7 @@ struct _MtpRun
 {
   MtpLock *lock;
   MtpFirewalld *fw;
+  gboolean firewalld_running; /* when the run began: what mtp_engine_run goes by */
 };
 
 MtpRun *
@@ -769,9 +770,9 @@ mtp_engine_begin (MtpCommand command, const MtpConfig *config, MtpReport *r, GEr
   if (run->lock == NULL)
     return NULL;
   run->fw = mtp_firewalld_new (config->timeout);
-  /* The same choice as mtp_engine_run's: every backend but iptables goes
-   * through firewalld when it runs. */
-  if (config->backend != MTP_BACKEND_IPTABLES && mtp_firewalld_is_running (run->fw))
+  run->firewalld_running = mtp_firewalld_is_running (run->fw);
+  /* Every backend but iptables goes through firewalld when it runs. */
+  if (config->backend != MTP_BACKEND_IPTABLES && run->firewalld_running)
     mtp_firewalld_prefetch (run->fw, command == MTP_COMMAND_UNINSTALL || config->store_firewalld);
   return g_steal_pointer (&run);
 }
@@ -800,14 +801,14 @@ mtp_engine_run (MtpRun *run, MtpCommand command, const MtpConfig *config, const 
   switch (config->backend)
     {
       case MTP_BACKEND_IPTABLES:
-        if (mtp_firewalld_is_running (fw))
+        if (run->firewalld_running)
           warn (r,
                 _ ("firewalld is running: it flushes the iptables tables at its next reload or "
                    "restart (1.x) or does not see these rules; the firewalld backend keeps them"));
         ok = run_iptc (command, config, desired, r, error);
         break;
       case MTP_BACKEND_FIREWALLD:
-        if (mtp_firewalld_is_running (fw))
+        if (run->firewalld_running)
           ok = run_firewalld (command, config, desired, fw, r, error);
         else if (command == MTP_COMMAND_UNINSTALL || config->store_firewalld)
           ok = run_offline (command, config, desired, r, error);
@@ -821,7 +822,7 @@ mtp_engine_run (MtpRun *run, MtpCommand command, const MtpConfig *config, const 
         break;
       case MTP_BACKEND_AUTO:
       default:
-        if (mtp_firewalld_is_running (fw))
+        if (run->firewalld_running)
           ok = run_firewalld (command, config, desired, fw, r, error);
         else if (config->store_firewalld)
           ok = run_offline (command, config, desired, r, error);
