@@ -140,8 +140,15 @@ static const Ops ops6 = {
  * kernel makes a table, hooks and all, the first time it is asked for it:
  * a table we need nothing from is only read when it is there already. TRUE
  * when the list cannot be read, unless because there is no table at all. */
-static gboolean
-table_exists (MtpFamily family, const char *table)
+typedef enum
+{
+  TABLE_PRESENT,
+  TABLE_ABSENT,  /* the family's list was read and does not name it */
+  TABLE_NO_LIST, /* no list: the family's legacy x_tables are not loaded */
+} TableState;
+
+static TableState
+table_state (MtpFamily family, const char *table)
 {
   const char *path
       = family == MTP_FAMILY_IPV4 ? "/proc/net/ip_tables_names" : "/proc/net/ip6_tables_names";
@@ -150,9 +157,16 @@ table_exists (MtpFamily family, const char *table)
   g_auto (GStrv) names = NULL;
 
   if (!g_file_get_contents (path, &text, NULL, &error))
-    return !g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+    return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? TABLE_NO_LIST
+                                                                     : TABLE_PRESENT;
   names = g_strsplit (text, "\n", -1);
-  return g_strv_contains ((const char *const *)names, table);
+  return g_strv_contains ((const char *const *)names, table) ? TABLE_PRESENT : TABLE_ABSENT;
+}
+
+static gboolean
+table_exists (MtpFamily family, const char *table)
+{
+  return table_state (family, table) == TABLE_PRESENT;
 }
 
 gboolean
@@ -355,7 +369,8 @@ scan (Work *w)
   w->chain_entries
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
 
-  for (const char *chain = w->ops->first_chain (w->h); chain != NULL;
+  /* No handle: a table that is not there holds nothing. */
+  for (const char *chain = w->h != NULL ? w->ops->first_chain (w->h) : NULL; chain != NULL;
        chain = w->ops->next_chain (w->h))
     {
       gboolean builtin = w->ops->builtin (chain, w->h);
@@ -730,6 +745,16 @@ attempt (const MtpRuleset *desired, const MtpRuleset *known, gboolean check_only
               g_debug ("%s: no legacy table %s, so nothing of ours in it",
                        mtp_family_to_string (ops->family), mtp_table_to_string (t));
               g_ptr_array_remove (works, w);
+              continue;
+            }
+          /* A check reads and makes nothing: a missing table holds none of
+           * ours, so everything desired in it is to be added. */
+          if (check_only && table_state (ops->family, mtp_table_to_string (t)) == TABLE_ABSENT)
+            {
+              g_debug ("%s: no legacy table %s yet", mtp_family_to_string (ops->family),
+                       mtp_table_to_string (t));
+              scan (w);
+              w->in_sync = check_in_sync (w);
               continue;
             }
           w->h = ops->init (mtp_table_to_string (t));

@@ -204,11 +204,21 @@ grep -q "lock.*run as root" "$SB_DIR/err" && tap_ok "it stops at mesh-tproxy's l
 check "non-root install changed nothing" "$before4" "$(saved "$SB_NS" 4)"
 
 # Tables that need nothing from us are not made: the kernel makes a legacy
-# table, hooks and all, the first time it is read. In a fresh namespace, an
-# install with DNS redirected makes raw and nat, an uninstall nothing more.
+# table, hooks and all, the first time it is read. In a fresh namespace,
+# status and a dry run make none, an install with DNS redirected makes raw and
+# nat, an uninstall nothing more.
 NS3="$SB_NS-fresh"
 ip netns add "$NS3"
 ip -n "$NS3" link set lo up
+# status and a dry run only read: they make no table.
+ip netns exec "$NS3" "$MESH_TPROXY" status --config "$SB_DIR/mtp.conf" --redirect-dns > /dev/null 2>&1
+check "fresh namespace: status says not installed (exit 5)" 5 $?
+ip netns exec "$NS3" "$MESH_TPROXY" install --dry-run --config "$SB_DIR/mtp.conf" --redirect-dns > /dev/null 2>&1
+check "fresh namespace: install --dry-run exits 0" 0 $?
+for f in ip ip6; do
+  check "fresh namespace: status and the dry run made no $f legacy table" "" \
+    "$(ip netns exec "$NS3" cat /proc/net/${f}_tables_names | xargs)"
+done
 ip netns exec "$NS3" "$MESH_TPROXY" install --config "$SB_DIR/mtp.conf" --redirect-dns > /dev/null 2>&1
 check "fresh namespace: install --redirect-dns exits 0" 0 $?
 ip netns exec "$NS3" "$MESH_TPROXY" uninstall --config "$SB_DIR/mtp.conf" > /dev/null 2>&1
