@@ -275,6 +275,76 @@ build_uid_exclusion (Build *b, const MtpUidPortExclusion *ex)
     }
 }
 
+static gint
+compare_port (gconstpointer a, gconstpointer b)
+{
+  return (gint) * (const guint16 *)a - (gint) * (const guint16 *)b;
+}
+
+/* RETURN rules for excluded TCP destination ports, appended to CHAIN: one per
+ * port (the reference set), or with pack-ports the ports sorted, runs of
+ * consecutive ports made ranges, and packed into multiport rules of at most
+ * 15 slots (a range takes two). They all return, one after the other, so
+ * their order and grouping do not change what is matched. */
+static void
+build_port_exclusions (Build *b, const char *chain, const char *kind, const GArray *ports)
+{
+  g_autoptr (GArray) sorted = NULL;
+  g_autoptr (GArray) ranges = NULL;
+  guint i = 0;
+
+  if (!b->config->pack_ports)
+    {
+      for (guint k = 0; k < ports->len; k++)
+        {
+          MtpRule *r = rule (b, MTP_TABLE_NAT, chain, MTP_POSITION_APPEND, kind);
+          match_proto (r, MTP_PROTO_TCP);
+          match_port (r, MTP_MATCH_DPORT, g_array_index (ports, guint16, k));
+          target_simple (r, MTP_TARGET_RETURN);
+        }
+      return;
+    }
+
+  sorted = g_array_sized_new (FALSE, FALSE, sizeof (guint16), ports->len);
+  g_array_append_vals (sorted, ports->data, ports->len);
+  g_array_sort (sorted, compare_port);
+  ranges = g_array_new (FALSE, FALSE, sizeof (MtpPortRange));
+  for (guint k = 0; k < sorted->len; k++)
+    {
+      guint16 port = g_array_index (sorted, guint16, k);
+      MtpPortRange *last
+          = ranges->len > 0 ? &g_array_index (ranges, MtpPortRange, ranges->len - 1) : NULL;
+
+      if (last != NULL && port <= last->last)
+        continue; /* listed twice */
+      if (last != NULL && port == last->last + 1)
+        last->last = port;
+      else
+        g_array_append_val (ranges, ((MtpPortRange){ .first = port, .last = port }));
+    }
+
+  while (i < ranges->len)
+    {
+      MtpRule *r = rule (b, MTP_TABLE_NAT, chain, MTP_POSITION_APPEND, kind);
+      MtpMatch *m = mtp_rule_add_match (r, MTP_MATCH_MULTIPORT, FALSE);
+      guint slots = 0;
+
+      m->multiport.protocol = MTP_PROTO_TCP;
+      while (i < ranges->len)
+        {
+          MtpPortRange range = g_array_index (ranges, MtpPortRange, i);
+          guint need = range.first == range.last ? 1 : 2;
+
+          if (slots + need > MTP_MULTIPORT_MAX)
+            break;
+          m->multiport.ports[m->multiport.n_ports++] = range;
+          slots += need;
+          i++;
+        }
+      target_simple (r, MTP_TARGET_RETURN);
+    }
+}
+
 static void
 build_nat_prerouting (Build *b)
 {
@@ -406,13 +476,7 @@ build_nat_inbound (Build *b)
       target_simple (r, MTP_TARGET_RETURN);
     }
 
-  for (guint i = 0; i < c->exclude_inbound_ports->len; i++)
-    {
-      r = rule (b, MTP_TABLE_NAT, CHAIN_INBOUND, MTP_POSITION_APPEND, "inbound/exclude-port");
-      match_proto (r, MTP_PROTO_TCP);
-      match_port (r, MTP_MATCH_DPORT, g_array_index (c->exclude_inbound_ports, guint16, i));
-      target_simple (r, MTP_TARGET_RETURN);
-    }
+  build_port_exclusions (b, CHAIN_INBOUND, "inbound/exclude-port", c->exclude_inbound_ports);
 
   r = rule (b, MTP_TABLE_NAT, CHAIN_INBOUND, MTP_POSITION_APPEND, "inbound/redirect");
   match_proto (r, MTP_PROTO_TCP);
@@ -426,13 +490,7 @@ build_nat_outbound (Build *b)
   const char *lo = b->facts->loopback;
   MtpRule *r;
 
-  for (guint i = 0; i < c->exclude_outbound_ports->len; i++)
-    {
-      r = rule (b, MTP_TABLE_NAT, CHAIN_OUTBOUND, MTP_POSITION_APPEND, "outbound/exclude-port");
-      match_proto (r, MTP_PROTO_TCP);
-      match_port (r, MTP_MATCH_DPORT, g_array_index (c->exclude_outbound_ports, guint16, i));
-      target_simple (r, MTP_TARGET_RETURN);
-    }
+  build_port_exclusions (b, CHAIN_OUTBOUND, "outbound/exclude-port", c->exclude_outbound_ports);
 
   /* The proxy connects to the local app from the passthrough address. */
   r = rule (b, MTP_TABLE_NAT, CHAIN_OUTBOUND, MTP_POSITION_APPEND, "outbound/passthrough");

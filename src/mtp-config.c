@@ -72,6 +72,9 @@ static const OptDesc options[] = {
     N_ ("Inbound ports not redirected, comma-separated") },
   { "exclude-outbound-ports", OPT_PORT_LIST, OFF (exclude_outbound_ports), RULES, TRUE,
     N_ ("PORTS"), N_ ("Outbound ports not redirected, comma-separated") },
+  { "pack-ports", OPT_BOOL, OFF (pack_ports), RULES, TRUE, N_ ("BOOL"),
+    N_ ("Pack the excluded inbound and outbound ports into multiport rules of up to 15 ports "
+        "instead of one rule per port (default: false)") },
   { "exclude-outbound-ports-for-uids", OPT_UID_EXCLUSION, OFF (exclude_outbound_ports_for_uids),
     RULES, TRUE, N_ ("[PROTO:][PORTS:]UIDS"),
     N_ ("Outbound traffic of these users to these ports is not redirected (repeatable)") },

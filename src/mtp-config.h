@@ -56,8 +56,9 @@ typedef struct
   gboolean redirect_all_dns_traffic;
   guint16 redirect_dns_port;
   gboolean skip_dns_conntrack_zone_split;
-  GArray *exclude_inbound_ports;              /* of guint16 */
-  GArray *exclude_outbound_ports;             /* of guint16 */
+  GArray *exclude_inbound_ports;  /* of guint16 */
+  GArray *exclude_outbound_ports; /* of guint16 */
+  gboolean pack_ports; /* the two lists above in multiport rules, not one rule per port */
   GPtrArray *exclude_outbound_ports_for_uids; /* of MtpUidPortExclusion */
   GArray *exclude_outbound_ips;               /* of MtpCidr */
   GArray *exclude_inbound_ips;                /* of MtpCidr */

@@ -28,6 +28,12 @@ const MtpTestCase mtp_test_cases[] = {
       "exclude-outbound-ports-for-uids=tcp:1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18:3000",
       "exclude-outbound-ports-for-uids=tcp,udp:100-200,300,400-500,600-700,800-900,1000-1100,"
       "1200-1300,1400-1500:4000" } },
+  /* Packed: inbound, 22 and 443 listed twice and 8080-8082 made a range;
+   * outbound, 14 single ports take 14 slots, the range 30-31 needs two and so
+   * opens a second rule with the last 4. */
+  { "pack-ports",
+    { "pack-ports=true", "exclude-inbound-ports=443,22,8081,8080,8082,22,443",
+      "exclude-outbound-ports=1,3,5,7,9,11,13,15,17,19,21,23,25,27,30,31,33,35,37,39" } },
   { "exclude-ips",
     { "exclude-outbound-ips=10.0.0.0/8,192.168.1.1,fd00::/8,2001:db8::1",
       "exclude-inbound-ips=172.16.0.0/12,fe80::/10,203.0.113.7" } },

@@ -200,6 +200,63 @@ test_uid_exclusions_split (void)
   g_assert_cmpuint (count_rules (rs, MTP_FAMILY_IPV6, "output/exclude-ports-for-uids"), ==, 12);
 }
 
+/* pack-ports: sorted, each port once, consecutive ones made ranges, at most
+ * 15 slots per rule (a range takes two); without it one rule per port. */
+static void
+test_pack_ports (void)
+{
+  g_autoptr (MtpRuleset) packed = mtp_test_case_build (find_case ("pack-ports"));
+  g_autoptr (MtpRuleset) single = mtp_test_case_build (find_case ("ports-exclusions"));
+
+  static const MtpFamily families[] = { MTP_FAMILY_IPV4, MTP_FAMILY_IPV6 };
+
+  for (guint fi = 0; fi < G_N_ELEMENTS (families); fi++)
+    {
+      MtpFamily f = families[fi];
+      guint n_out = 0, n_in = 0;
+
+      for (guint i = 0; i < packed->rules->len; i++)
+        {
+          const MtpRule *r = packed->rules->pdata[i];
+          const MtpMatch *m = NULL;
+          guint slots = 0;
+
+          if (r->family != f || !g_str_has_suffix (r->comment, "/exclude-port"))
+            continue;
+          for (guint k = 0; k < r->matches->len; k++)
+            if (g_array_index (r->matches, MtpMatch, k).type == MTP_MATCH_MULTIPORT)
+              m = &g_array_index (r->matches, MtpMatch, k);
+          g_assert_nonnull (m);
+          g_assert_cmpint (m->multiport.protocol, ==, MTP_PROTO_TCP);
+          for (guint p = 0; p < m->multiport.n_ports; p++)
+            {
+              slots += m->multiport.ports[p].first == m->multiport.ports[p].last ? 1 : 2;
+              if (p > 0)
+                g_assert_cmpuint (m->multiport.ports[p].first, >,
+                                  m->multiport.ports[p - 1].last + 1);
+            }
+          g_assert_cmpuint (slots, <=, MTP_MULTIPORT_MAX);
+          if (strcmp (r->chain, "KUMA_MESH_INBOUND") == 0)
+            {
+              /* 22, 443, 8080:8082 */
+              g_assert_cmpuint (m->multiport.n_ports, ==, 3);
+              g_assert_cmpuint (m->multiport.ports[2].first, ==, 8080);
+              g_assert_cmpuint (m->multiport.ports[2].last, ==, 8082);
+              n_in++;
+            }
+          else
+            {
+              g_assert_cmpuint (m->multiport.n_ports, ==, n_out == 0 ? 14 : 5);
+              n_out++;
+            }
+        }
+      g_assert_cmpuint (n_in, ==, 1);
+      g_assert_cmpuint (n_out, ==, 2);
+      g_assert_cmpuint (count_rules (single, f, "inbound/exclude-port"), ==, 2);
+      g_assert_cmpuint (count_rules (single, f, "outbound/exclude-port"), ==, 2);
+    }
+}
+
 static void
 test_families (void)
 {
@@ -285,6 +342,7 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/builder/output-insert-order", test_output_insert_order);
   g_test_add_func ("/builder/uid-exclusions/split", test_uid_exclusions_split);
+  g_test_add_func ("/builder/pack-ports", test_pack_ports);
   g_test_add_func ("/builder/families", test_families);
   g_test_add_func ("/builder/inbound-disabled", test_inbound_disabled);
   g_test_add_func ("/builder/dns/docker-output", test_docker_output);

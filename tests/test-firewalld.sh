@@ -283,7 +283,22 @@ check "200 excluded ports (more than 128 calls in flight would be): install exit
 mtp status --store-firewalld --exclude-outbound-ports "$(seq -s, 20001 20200)" > /dev/null 2>&1
 check "and the host is in sync" 0 "$?"
 check "runtime holds all of them" "$(expected_rules --exclude-outbound-ports "$(seq -s, 20001 20200)" $family_opt | wc -l)" "$(runtime_rules | ours | wc -l)"
+
+# 15c. the same number of ports, every other one, packed: 14 multiport rules
+# per family instead of 200, live and permanent, through a reload
+packed=$(seq -s, 20001 2 20399)
+mtp install --store-firewalld --pack-ports --exclude-outbound-ports "$packed" > /dev/null 2> "$SB_DIR/err"; rc=$?
+check "200 excluded ports packed: install exits 0" 0 "$rc"
+check "runtime holds exactly the packed rules" \
+  "$(expected_rules --pack-ports --exclude-outbound-ports "$packed" $family_opt)" "$(runtime_rules | ours)"
+check "14 multiport rules per family for them" 14 "$(runtime_rules | grep -c "^ipv4 nat KUMA_MESH_OUTBOUND .*--dports ")"
+sb firewall-cmd --reload > /dev/null
+mtp status --store-firewalld --pack-ports --exclude-outbound-ports "$packed" > /dev/null 2>&1
+check "after firewall-cmd --reload the packed set is in sync" 0 "$?"
+check "packed: an app's connection to excluded port 20399 is not redirected" "10.99.0.2 20399" "$(landing "$SB_PEER" 20399 4 "$SB_NS" $APP 10.99.0.2 20399)"
+check "packed: port 20398, not excluded, lands on :15001" "10.99.0.2 20398" "$(landing "$SB_NS" 15001 4 "$SB_NS" $APP 10.99.0.2 20398)"
 mtp install --store-firewalld > /dev/null 2>&1
+check "back to the default set: permanent holds exactly it" "$(expected_rules $family_opt)" "$(permanent_rules | ours)"
 
 # 16. with RFC3964_IPv4=no the IPv6 rules go in, and IPv6 is redirected
 sandbox_firewalld_stop

@@ -120,6 +120,33 @@ traced "$SB_DIR/st2" install --redirect-dns --exclude-outbound-ports 2000
 check "adding an excluded port replaces the two nat tables only" 2 "$(commits "$SB_DIR/st2")"
 check "IPv4 after the change equals the golden set" "$(reference 4 --redirect-dns --exclude-outbound-ports 2000 | ours)" "$(saved "$SB_NS" 4 | ours)"
 
+# 4b. pack-ports: the excluded ports in multiport rules (80:82 a range),
+# exactly what iptables-restore makes of them, and real connections to them
+# pass by the proxy while others still land on it
+PACK="--redirect-dns --pack-ports --exclude-outbound-ports 2000,81,80,82,443 --exclude-inbound-ports 8080,22"
+# shellcheck disable=SC2086
+mtp install $PACK > /dev/null 2>&1
+check "install --pack-ports exits 0" 0 $?
+check "it holds one multiport rule per chain and family" 4 \
+  "$({ saved "$SB_NS" 4; saved "$SB_NS" 6; } | grep -c -e '--dports 80:82,443,2000 ' -e '--dports 22,8080 ')"
+# shellcheck disable=SC2086
+check "IPv4 with pack-ports equals the golden set" "$(reference 4 $PACK | ours)" "$(saved "$SB_NS" 4 | ours)"
+# shellcheck disable=SC2086
+check "IPv6 with pack-ports equals the golden set" "$(reference 6 $PACK | ours)" "$(saved "$SB_NS" 6 | ours)"
+check "pack-ports: an app's connection to excluded port 81 is not redirected" "10.99.0.2 81" "$(landing "$SB_PEER" 81 4 "$SB_NS" $APP 10.99.0.2 81)"
+check "pack-ports: IPv6 to excluded port 443 is not redirected" "fd99::2 443" "$(landing "$SB_PEER" 443 6 "$SB_NS" $APP fd99::2 443)"
+check "pack-ports: port 83, not excluded, lands on :15001" "10.99.0.2 83" "$(landing "$SB_NS" 15001 4 "$SB_NS" $APP 10.99.0.2 83)"
+check "pack-ports: inbound to excluded port 8080 is not redirected" "10.99.0.1 8080" "$(landing "$SB_NS" 8080 4 "$SB_PEER" 0 10.99.0.1 8080)"
+check "pack-ports: inbound to port 8081 lands on :15006" "10.99.0.1 8081" "$(landing "$SB_NS" 15006 4 "$SB_PEER" 0 10.99.0.1 8081)"
+# shellcheck disable=SC2086
+traced "$SB_DIR/st4" install $PACK
+check "a second install --pack-ports replaces no table" 0 "$(commits "$SB_DIR/st4")"
+# shellcheck disable=SC2086
+mtp status $PACK > /dev/null 2>&1
+check "status --pack-ports: in sync, exit 0" 0 $?
+mtp status --redirect-dns --exclude-outbound-ports 2000,81,80,82,443 --exclude-inbound-ports 8080,22 > /dev/null 2>&1
+check "status with the same ports unpacked: drifted, exit 6" 6 $?
+
 # 5. uninstall: the tables are exactly as before
 mtp uninstall > /dev/null 2>&1; rc=$?
 check "uninstall exits 0" 0 "$rc"
