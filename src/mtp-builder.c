@@ -237,8 +237,31 @@ build_mangle (Build *b)
   target_simple (r, MTP_TARGET_DROP);
 }
 
-/* Splits the exclusion's ports into multiport matches of at most 15 slots (a
- * range takes two) and adds one RETURN rule per chunk and protocol. */
+/* Adds to R a multiport match for PROTOCOL holding RANGES from index I on,
+ * as many as fit in 15 slots (a range takes two); returns the index of the
+ * first one left over. */
+static guint
+pack_multiport (MtpRule *r, MtpProtoSet protocol, const GArray *ranges, guint i)
+{
+  MtpMatch *m = mtp_rule_add_match (r, MTP_MATCH_MULTIPORT, FALSE);
+  guint slots = 0;
+
+  m->multiport.protocol = protocol;
+  for (; i < ranges->len; i++)
+    {
+      MtpPortRange range = g_array_index (ranges, MtpPortRange, i);
+      guint need = range.first == range.last ? 1 : 2;
+
+      if (slots + need > MTP_MULTIPORT_MAX)
+        break;
+      m->multiport.ports[m->multiport.n_ports++] = range;
+      slots += need;
+    }
+  return i;
+}
+
+/* Splits the exclusion's ports into multiport matches of at most 15 slots and
+ * adds one RETURN rule per chunk and protocol. */
 static void
 build_uid_exclusion (Build *b, const MtpUidPortExclusion *ex)
 {
@@ -254,21 +277,8 @@ build_uid_exclusion (Build *b, const MtpUidPortExclusion *ex)
         {
           MtpRule *r = rule (b, MTP_TABLE_NAT, "OUTPUT", MTP_POSITION_INSERT,
                              "output/exclude-ports-for-uids");
-          MtpMatch *m = mtp_rule_add_match (r, MTP_MATCH_MULTIPORT, FALSE);
-          guint slots = 0;
 
-          m->multiport.protocol = protocols[p];
-          while (i < ex->ports->len)
-            {
-              MtpPortRange range = g_array_index (ex->ports, MtpPortRange, i);
-              guint need = range.first == range.last ? 1 : 2;
-
-              if (slots + need > MTP_MULTIPORT_MAX)
-                break;
-              m->multiport.ports[m->multiport.n_ports++] = range;
-              slots += need;
-              i++;
-            }
+          i = pack_multiport (r, protocols[p], ex->ports, i);
           match_uid (r, FALSE, ex->uids.first, ex->uids.last);
           target_simple (r, MTP_TARGET_RETURN);
         }
@@ -326,21 +336,8 @@ build_port_exclusions (Build *b, const char *chain, const char *kind, const GArr
   while (i < ranges->len)
     {
       MtpRule *r = rule (b, MTP_TABLE_NAT, chain, MTP_POSITION_APPEND, kind);
-      MtpMatch *m = mtp_rule_add_match (r, MTP_MATCH_MULTIPORT, FALSE);
-      guint slots = 0;
 
-      m->multiport.protocol = MTP_PROTO_TCP;
-      while (i < ranges->len)
-        {
-          MtpPortRange range = g_array_index (ranges, MtpPortRange, i);
-          guint need = range.first == range.last ? 1 : 2;
-
-          if (slots + need > MTP_MULTIPORT_MAX)
-            break;
-          m->multiport.ports[m->multiport.n_ports++] = range;
-          slots += need;
-          i++;
-        }
+      i = pack_multiport (r, MTP_PROTO_TCP, ranges, i);
       target_simple (r, MTP_TARGET_RETURN);
     }
 }
