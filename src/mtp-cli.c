@@ -174,7 +174,7 @@ run_command (MtpCommand command, const MtpConfig *config)
       return fflush (stdout) == 0 ? MTP_EXIT_OK : MTP_EXIT_FAILURE;
     }
 
-  ok = mtp_engine_run (run, command, config, ruleset, report, &error);
+  ok = mtp_engine_run (run, ruleset, &error);
   print_report (config, report, ok ? NULL : error);
   if (!ok)
     {

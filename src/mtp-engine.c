@@ -752,6 +752,9 @@ finish_status (MtpReport *r)
 
 struct _MtpRun
 {
+  MtpCommand command;
+  const MtpConfig *config; /* the caller's, as is the report */
+  MtpReport *report;
   MtpLock *lock;
   MtpFirewalld *fw;
   gboolean firewalld_running; /* when the run began: what mtp_engine_run goes by */
@@ -762,6 +765,9 @@ mtp_engine_begin (MtpCommand command, const MtpConfig *config, MtpReport *r, GEr
 {
   g_autoptr (MtpRun) run = g_new0 (MtpRun, 1);
 
+  run->command = command;
+  run->config = config;
+  run->report = r;
   r->check_only = config->check || (command == MTP_COMMAND_UNINSTALL && config->dry_run);
   /* Before anything is read: a run that changes things waits for the one
    * before it, and a read-only one sees no run half-way. */
@@ -788,9 +794,11 @@ mtp_engine_end (MtpRun *run)
 }
 
 gboolean
-mtp_engine_run (MtpRun *run, MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
-                MtpReport *r, GError **error)
+mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
 {
+  MtpCommand command = run->command;
+  const MtpConfig *config = run->config;
+  MtpReport *r = run->report;
   MtpFirewalld *fw = run->fw;
   gboolean ok;
 

@@ -54,17 +54,16 @@ typedef struct _MtpRun MtpRun;
  * (mtp-lock.h: exclusive unless the command only reads) and, where the run
  * will go through firewalld, sends firewalld the reads of the run
  * (mtp_firewalld_prefetch), to be answered while the caller gathers the last
- * facts. NULL when the lock cannot be had. */
+ * facts. The run keeps CONFIG and REPORT, which must outlive it. NULL when
+ * the lock cannot be had. */
 MtpRun *mtp_engine_begin (MtpCommand command, const MtpConfig *config, MtpReport *report,
                           GError **error);
 /* Ends the run: drops what was not used, releases the lock. */
 void mtp_engine_end (MtpRun *run);
 
-/* Runs the command, begun by mtp_engine_begin with the same command and
- * configuration. The report is filled as far as the run got, also on failure
- * (for --json). */
-gboolean mtp_engine_run (MtpRun *run, MtpCommand command, const MtpConfig *config,
-                         const MtpRuleset *desired, MtpReport *report, GError **error);
+/* Runs the command the run was begun with. Its report is filled as far as
+ * the run got, also on failure (for --json). */
+gboolean mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtpReport, mtp_report_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtpRun, mtp_engine_end)
