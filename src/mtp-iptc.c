@@ -136,17 +136,16 @@ static const Ops ops6 = {
   ip6tc_commit,    ip6tc_strerror, ip6tc_is_chain,
 };
 
-/* Whether the family's legacy table exists in this network namespace. The
- * kernel makes a table, hooks and all, the first time it is asked for it:
- * a table we need nothing from is only read when it is there already. TRUE
- * when the list cannot be read, unless because there is no table at all. */
 typedef enum
 {
-  TABLE_PRESENT,
+  TABLE_PRESENT, /* also when the list cannot be read for another reason */
   TABLE_ABSENT,  /* the family's list was read and does not name it */
   TABLE_NO_LIST, /* no list: the family's legacy x_tables are not loaded */
 } TableState;
 
+/* Whether the family's legacy table exists in this network namespace. The
+ * kernel makes a table, hooks and all, the first time it is asked for it:
+ * a table we need nothing from, or a check, only reads one that is there. */
 static TableState
 table_state (MtpFamily family, const char *table)
 {
@@ -735,12 +734,18 @@ attempt (const MtpRuleset *desired, const MtpRuleset *known, gboolean check_only
       for (MtpTable t = 0; t < MTP_TABLE_N; t++)
         {
           Work *w = work_new (ops, t, desired, known, &rev, error);
+          gboolean needed;
+          TableState state;
 
           if (w == NULL)
             return FALSE;
           g_ptr_array_add (works, w);
-          if (w->rules->len == 0 && w->chains->len == 0
-              && !table_exists (ops->family, mtp_table_to_string (t)))
+          /* Looked up only where it matters: an install reads (and so
+           * makes) the tables it has rules for anyway. */
+          needed = w->rules->len > 0 || w->chains->len > 0;
+          state = !needed || check_only ? table_state (ops->family, mtp_table_to_string (t))
+                                        : TABLE_PRESENT;
+          if (!needed && state != TABLE_PRESENT)
             {
               g_debug ("%s: no legacy table %s, so nothing of ours in it",
                        mtp_family_to_string (ops->family), mtp_table_to_string (t));
@@ -749,7 +754,7 @@ attempt (const MtpRuleset *desired, const MtpRuleset *known, gboolean check_only
             }
           /* A check reads and makes nothing: a missing table holds none of
            * ours, so everything desired in it is to be added. */
-          if (check_only && table_state (ops->family, mtp_table_to_string (t)) == TABLE_ABSENT)
+          if (state == TABLE_ABSENT)
             {
               g_debug ("%s: no legacy table %s yet", mtp_family_to_string (ops->family),
                        mtp_table_to_string (t));
@@ -762,7 +767,7 @@ attempt (const MtpRuleset *desired, const MtpRuleset *known, gboolean check_only
             {
               int saved = errno;
               /* A family or table we need nothing from may well be missing. */
-              if (w->rules->len == 0 && w->chains->len == 0)
+              if (!needed)
                 {
                   g_debug ("%s table %s: %s", mtp_family_to_string (ops->family),
                            mtp_table_to_string (t), ops->strerror (saved));
