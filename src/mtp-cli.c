@@ -183,9 +183,22 @@ run_command (MtpCommand command, const MtpConfig *config)
       return mtp_error_to_exit_code (error);
     }
   if (command == MTP_COMMAND_STATUS)
-    return report->status == MTP_STATUS_IN_SYNC         ? MTP_EXIT_OK
-           : report->status == MTP_STATUS_NOT_INSTALLED ? MTP_EXIT_NOT_INSTALLED
-                                                        : MTP_EXIT_DRIFTED;
+    switch (report->status)
+      {
+        case MTP_STATUS_IN_SYNC:
+          return MTP_EXIT_OK;
+        case MTP_STATUS_NOT_INSTALLED:
+          return MTP_EXIT_NOT_INSTALLED;
+        case MTP_STATUS_DRIFTED:
+          return MTP_EXIT_DRIFTED;
+        case MTP_STATUS_PERMANENT_ONLY:
+          return MTP_EXIT_PERMANENT_ONLY;
+        case MTP_STATUS_INTERRUPTED:
+          return MTP_EXIT_INTERRUPTED;
+        case MTP_STATUS_UNKNOWN:
+        default:
+          return MTP_EXIT_UNKNOWN;
+      }
   return MTP_EXIT_OK;
 }
 

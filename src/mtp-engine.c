@@ -853,6 +853,22 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
 
 /* Reports. */
 
+const char *
+mtp_status_to_string (MtpStatus status)
+{
+  static const char *const names[] = {
+    [MTP_STATUS_UNKNOWN] = "unknown",
+    [MTP_STATUS_IN_SYNC] = "in-sync",
+    [MTP_STATUS_NOT_INSTALLED] = "not-installed",
+    [MTP_STATUS_DRIFTED] = "drifted",
+    [MTP_STATUS_PERMANENT_ONLY] = "permanent-only",
+    [MTP_STATUS_INTERRUPTED] = "interrupted",
+  };
+
+  g_return_val_if_fail (status < G_N_ELEMENTS (names), "unknown");
+  return names[status];
+}
+
 static char *
 store_name (const MtpStoreReport *s)
 {
@@ -931,9 +947,29 @@ mtp_report_to_text (const MtpReport *r)
   if (r->stores->len == 0)
     g_string_append (out, _ ("no rule of ours is installed, and none is wanted\n"));
   if (status)
-    g_string_append (out, r->status == MTP_STATUS_IN_SYNC         ? _ ("status: in sync\n")
-                          : r->status == MTP_STATUS_NOT_INSTALLED ? _ ("status: not installed\n")
-                                                                  : _ ("status: drifted\n"));
+    switch (r->status)
+      {
+        case MTP_STATUS_IN_SYNC:
+          g_string_append (out, _ ("status: in sync\n"));
+          break;
+        case MTP_STATUS_NOT_INSTALLED:
+          g_string_append (out, _ ("status: not installed\n"));
+          break;
+        case MTP_STATUS_DRIFTED:
+          g_string_append (out, _ ("status: drifted\n"));
+          break;
+        case MTP_STATUS_PERMANENT_ONLY:
+          g_string_append (out,
+                           _ ("status: permanent only, not live (firewalld is not running)\n"));
+          break;
+        case MTP_STATUS_INTERRUPTED:
+          g_string_append (out, _ ("status: interrupted, nothing changed\n"));
+          break;
+        case MTP_STATUS_UNKNOWN:
+        default:
+          g_string_append (out, _ ("status: unknown (could not compare)\n"));
+          break;
+      }
   return g_string_free (out, FALSE);
 }
 
@@ -976,7 +1012,6 @@ char *
 mtp_report_to_json (const MtpReport *r, const GError *error)
 {
   g_autoptr (MtpJson) j = mtp_json_new ();
-  static const char *const statuses[] = { "in-sync", "not-installed", "drifted" };
 
   mtp_json_begin_object (j);
   mtp_json_key (j, "command");
@@ -988,7 +1023,7 @@ mtp_report_to_json (const MtpReport *r, const GError *error)
   mtp_json_key (j, "check");
   mtp_json_bool (j, r->check_only);
   mtp_json_key (j, "status");
-  mtp_json_string (j, statuses[r->status]);
+  mtp_json_string (j, mtp_status_to_string (r->status));
   mtp_json_key (j, "backend");
   mtp_json_string (j, r->backend);
   mtp_json_key (j, "firewalld");

@@ -10,12 +10,20 @@ G_BEGIN_DECLS
 /* install, uninstall and status: make the stores equal the desired set (or
  * empty), or compare them with it. */
 
+/* What the run found (status) or left (install, uninstall). UNKNOWN, the
+ * start value, is what a run that failed before it could compare reports. */
 typedef enum
 {
+  MTP_STATUS_UNKNOWN, /* not compared, or a store could not be read or understood */
   MTP_STATUS_IN_SYNC,
   MTP_STATUS_NOT_INSTALLED,
   MTP_STATUS_DRIFTED,
+  MTP_STATUS_PERMANENT_ONLY, /* in firewalld's permanent configuration, firewalld not running */
+  MTP_STATUS_INTERRUPTED,    /* a signal ended the run, and what it had applied was undone */
 } MtpStatus;
+
+/* "unknown", "in-sync", … as in --json output (mesh-tproxy(8), JSON OUTPUT). */
+const char *mtp_status_to_string (MtpStatus status);
 
 typedef struct
 {

@@ -29,6 +29,8 @@ mtp_error_to_exit_code (const GError *error)
         return MTP_EXIT_NOT_SUPPORTED;
       case MTP_ERROR_PERMISSION:
         return MTP_EXIT_PERMISSION;
+      case MTP_ERROR_INTERRUPTED:
+        return MTP_EXIT_INTERRUPTED;
       case MTP_ERROR_FAILED:
       default:
         return MTP_EXIT_FAILURE;

@@ -17,6 +17,7 @@ typedef enum
   MTP_ERROR_NOT_FOUND,      /* something named does not exist, e.g. the proxy user */
   MTP_ERROR_NOT_SUPPORTED,  /* valid, but not supported (yet) */
   MTP_ERROR_PERMISSION,     /* not allowed: missing privilege or authorisation */
+  MTP_ERROR_INTERRUPTED,    /* a signal ended the run; what it had applied was undone */
 } MtpError;
 
 /* Documented in mesh-tproxy(8). */
@@ -27,8 +28,11 @@ typedef enum
   MTP_EXIT_USAGE = 2,   /* bad command line, option value or config file */
   MTP_EXIT_NOT_SUPPORTED = 3,
   MTP_EXIT_PERMISSION = 4,
-  MTP_EXIT_NOT_INSTALLED = 5, /* status: none of our rules are there */
-  MTP_EXIT_DRIFTED = 6,       /* status: some are, but not exactly the desired set */
+  MTP_EXIT_NOT_INSTALLED = 5,  /* status: none of our rules are there */
+  MTP_EXIT_DRIFTED = 6,        /* status: some are, but not exactly the desired set */
+  MTP_EXIT_PERMANENT_ONLY = 7, /* status: in firewalld's permanent configuration, not live */
+  MTP_EXIT_UNKNOWN = 8,        /* status: a store could not be read or understood */
+  MTP_EXIT_INTERRUPTED = 9,    /* a signal ended the run; the host is as it was before */
 } MtpExitCode;
 
 GQuark mtp_error_quark (void);
