@@ -627,6 +627,18 @@ run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *de
       g_ptr_array_set_size (r->stores, 0);
       if (!mtp_firewalld_wait_back (fw, config->timeout))
         {
+          g_autoptr (GError) find_error = NULL;
+
+          /* Gone from the bus is not stopped: the bus itself may have gone. */
+          if (mtp_firewalld_find (fw, &find_error) != MTP_FIREWALLD_STOPPED)
+            {
+              g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                           _ ("firewalld went away during the run and was not back within %u s, "
+                              "and it may still be running (%s); direct.xml is not written, and "
+                              "what this run applied to its runtime may still be live"),
+                           config->timeout, find_error->message);
+              return FALSE;
+            }
           if (apply && (command == MTP_COMMAND_UNINSTALL || config->store_firewalld))
             {
               notice (r,
@@ -760,6 +772,36 @@ struct _MtpRun
   gboolean firewalld_running; /* when the run began: what mtp_engine_run goes by */
 };
 
+/* "Not running" only on evidence (mtp_firewalld_find): a firewalld that may
+ * run must not get a direct.xml written behind its back, nor the kernel's
+ * tables through libiptc in auto mode. Only --backend iptables, which writes
+ * the tables whatever runs, goes on, with a warning. */
+static gboolean
+decide_firewalld (MtpRun *run, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  MtpFirewalldPresence presence = mtp_firewalld_find (run->fw, &local_error);
+
+  run->firewalld_running = presence == MTP_FIREWALLD_RUNNING;
+  if (presence != MTP_FIREWALLD_UNKNOWN)
+    return TRUE;
+  if (run->config->backend == MTP_BACKEND_IPTABLES)
+    {
+      warn (run->report,
+            _ ("%s: firewalld may be running; it flushes the iptables tables at its next reload "
+               "or restart (1.x) or does not see these rules"),
+            local_error->message);
+      return TRUE;
+    }
+  g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+               _ ("%s: firewalld's rules cannot be managed without the bus, and neither "
+                  "direct.xml nor the kernel's tables are written while it may be running; nothing "
+                  "was changed (make the bus reachable, see DBUS_SYSTEM_BUS_ADDRESS, and run "
+                  "again)"),
+               local_error->message);
+  return FALSE;
+}
+
 MtpRun *
 mtp_engine_begin (MtpCommand command, const MtpConfig *config, MtpReport *r, GError **error)
 {
@@ -776,7 +818,8 @@ mtp_engine_begin (MtpCommand command, const MtpConfig *config, MtpReport *r, GEr
   if (run->lock == NULL)
     return NULL;
   run->fw = mtp_firewalld_new (config->timeout);
-  run->firewalld_running = mtp_firewalld_is_running (run->fw);
+  if (!decide_firewalld (run, error))
+    return NULL;
   /* Every backend but iptables goes through firewalld when it runs. */
   if (config->backend != MTP_BACKEND_IPTABLES && run->firewalld_running)
     mtp_firewalld_prefetch (run->fw, command == MTP_COMMAND_UNINSTALL || config->store_firewalld);

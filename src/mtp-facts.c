@@ -291,7 +291,7 @@ mtp_host_facts_gather (const MtpConfig *config, GError **error)
       facts->docker_pending = TRUE;
       facts->docker_legacy = config->backend == MTP_BACKEND_IPTABLES
                              || (config->backend == MTP_BACKEND_AUTO && !config->store_firewalld
-                                 && !mtp_firewalld_name_has_owner ());
+                                 && !mtp_firewalld_name_has_owner (config->timeout));
       /* The engine compares the kernel's tables with firewalld's view
        * later: both families' saves serve both. */
       if (!facts->docker_legacy && geteuid () == 0)

@@ -7,6 +7,7 @@
 #include "mtp-error.h"
 #include "mtp-firewalld-generated.h"
 #include "mtp-firewalld.h"
+#include "mtp-proc.h"
 
 /* Waits for a set of async calls on the thread-default main context. */
 typedef struct
@@ -47,6 +48,8 @@ typedef struct
 struct _MtpFirewalld
 {
   GDBusConnection *bus;
+  char *address;   /* the system bus's */
+  char *bus_error; /* why it could not be reached, when bus is NULL */
   MtpFwFirewallD1Direct *direct;
   MtpFwFirewallD1ConfigDirect *config_direct;
   int timeout_ms;
@@ -119,6 +122,66 @@ on_reset (GDBusConnection *bus, const char *sender, const char *path, const char
     fw->stale = TRUE;
 }
 
+typedef struct
+{
+  GDBusConnection *bus;
+  GError *error;
+  gboolean done;
+  gboolean timed_out;
+  GCancellable *cancellable;
+} Connect;
+
+static void
+on_connected (GObject *source, GAsyncResult *result, gpointer data)
+{
+  Connect *c = data;
+
+  c->bus = g_dbus_connection_new_for_address_finish (result, &c->error);
+  c->done = TRUE;
+}
+
+static gboolean
+on_connect_timeout (gpointer data)
+{
+  Connect *c = data;
+
+  c->timed_out = TRUE;
+  g_cancellable_cancel (c->cancellable);
+  return G_SOURCE_REMOVE;
+}
+
+/* The system bus on a connection of our own, within TIMEOUT_MS: a socket
+ * that accepts and never answers would hold g_bus_get_sync() forever, and
+ * g_bus_get()'s shared connection raises SIGTERM when the bus goes away. */
+static GDBusConnection *
+connect_system_bus (const char *address, int timeout_ms, GError **error)
+{
+  g_autoptr (GCancellable) cancellable = g_cancellable_new ();
+  Connect c = { .cancellable = cancellable };
+  guint timer;
+
+  g_dbus_connection_new_for_address (address,
+                                     G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT
+                                         | G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
+                                     NULL, cancellable, on_connected, &c);
+  timer = g_timeout_add (timeout_ms, on_connect_timeout, &c);
+  while (!c.done)
+    g_main_context_iteration (NULL, TRUE);
+  if (!c.timed_out)
+    g_source_remove (timer);
+  if (c.bus != NULL)
+    return c.bus;
+  if (c.timed_out)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("no answer within %d s"),
+                   timeout_ms / 1000);
+      g_clear_error (&c.error);
+      return NULL;
+    }
+  g_propagate_error (error, c.error);
+  return NULL;
+}
+
 MtpFirewalld *
 mtp_firewalld_new (guint timeout_seconds)
 {
@@ -126,10 +189,13 @@ mtp_firewalld_new (guint timeout_seconds)
   g_autoptr (GError) error = NULL;
 
   fw->timeout_ms = (int)MIN (timeout_seconds, 3600u) * 1000;
-  fw->bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+  fw->address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SYSTEM, NULL, &error);
+  if (fw->address != NULL)
+    fw->bus = connect_system_bus (fw->address, fw->timeout_ms, &error);
   if (fw->bus == NULL)
     {
       g_debug ("no system bus: %s", error->message);
+      fw->bus_error = g_strdup (error->message);
       return fw;
     }
   /* What makes firewalld drop runtime changes behind a run's back: a reload
@@ -161,6 +227,8 @@ mtp_firewalld_free (MtpFirewalld *fw)
       g_dbus_connection_signal_unsubscribe (fw->bus, fw->owner_sub);
     }
   g_clear_object (&fw->bus);
+  g_free (fw->address);
+  g_free (fw->bus_error);
   g_free (fw);
 }
 
@@ -202,36 +270,111 @@ mtp_firewalld_get_n_writes (MtpFirewalld *fw)
   return fw->n_writes;
 }
 
-static gboolean
-name_has_owner (GDBusConnection *bus)
+/* What the bus says of firewalld's name; UNKNOWN, with the reason, when it
+ * cannot be asked or does not answer. */
+static MtpFirewalldPresence
+ask_bus (GDBusConnection *bus, int timeout_ms, GError **error)
 {
   g_autoptr (GVariant) reply = NULL;
   gboolean has_owner = FALSE;
 
-  if (bus == NULL)
-    return FALSE;
   reply = g_dbus_connection_call_sync (
       bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "NameHasOwner",
       g_variant_new ("(s)", MTP_FIREWALLD_BUS_NAME), G_VARIANT_TYPE ("(b)"), G_DBUS_CALL_FLAGS_NONE,
-      -1, NULL, NULL);
-  if (reply != NULL)
-    g_variant_get (reply, "(b)", &has_owner);
-  return has_owner;
+      timeout_ms, NULL, error);
+  if (reply == NULL)
+    return MTP_FIREWALLD_UNKNOWN;
+  g_variant_get (reply, "(b)", &has_owner);
+  return has_owner ? MTP_FIREWALLD_RUNNING : MTP_FIREWALLD_STOPPED;
 }
 
 gboolean
 mtp_firewalld_is_running (MtpFirewalld *fw)
 {
-  return name_has_owner (fw->bus);
+  return fw->bus != NULL && ask_bus (fw->bus, fw->timeout_ms, NULL) == MTP_FIREWALLD_RUNNING;
+}
+
+MtpFirewalldPresence
+mtp_firewalld_ask_bus (MtpFirewalld *fw, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+  MtpFirewalldPresence presence;
+
+  if (fw->bus == NULL)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("the system bus at '%s' cannot be reached (%s)"),
+                   fw->address != NULL ? fw->address : "?", fw->bus_error);
+      return MTP_FIREWALLD_UNKNOWN;
+    }
+  presence = ask_bus (fw->bus, fw->timeout_ms, &local_error);
+  if (presence == MTP_FIREWALLD_UNKNOWN)
+    g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                 _ ("the system bus at '%s' did not say whether firewalld runs (%s)"), fw->address,
+                 local_error->message);
+  return presence;
+}
+
+MtpFirewalldPresence
+mtp_firewalld_find (MtpFirewalld *fw, GError **error)
+{
+  g_autoptr (GError) bus_error = NULL;
+  g_autoptr (GError) proc_error = NULL;
+  MtpFirewalldPresence presence = mtp_firewalld_ask_bus (fw, &bus_error);
+  pid_t pid = 0;
+
+  if (presence == MTP_FIREWALLD_RUNNING)
+    return presence;
+  /* The processes of this network namespace tell the rest (distributions
+   * start firewalld with --nopid: no PID file does). One there while the bus
+   * says the name has no owner is on another bus, or starting or stopping. */
+  if (!mtp_proc_find_firewalld ("/proc", &pid, &proc_error))
+    {
+      if (presence == MTP_FIREWALLD_STOPPED)
+        {
+          g_debug ("firewalld is not running (the bus says so); the processes were not looked "
+                   "at: %s",
+                   proc_error->message);
+          return presence;
+        }
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("%s, and whether firewalld runs in this network namespace cannot be told "
+                      "(%s)"),
+                   bus_error->message, proc_error->message);
+      return MTP_FIREWALLD_UNKNOWN;
+    }
+  if (pid != 0 && presence == MTP_FIREWALLD_STOPPED)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("firewalld has no owner on the system bus at '%s', but a firewalld process "
+                      "runs in this network namespace (pid %d): it is on another bus, or starting "
+                      "or stopping"),
+                   fw->address, (int)pid);
+      return MTP_FIREWALLD_UNKNOWN;
+    }
+  if (pid != 0)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("%s, and firewalld runs in this network namespace (pid %d)"),
+                   bus_error->message, (int)pid);
+      return MTP_FIREWALLD_UNKNOWN;
+    }
+  if (presence == MTP_FIREWALLD_UNKNOWN)
+    g_debug ("firewalld is not running: %s, and no firewalld process runs in this network "
+             "namespace",
+             bus_error->message);
+  return MTP_FIREWALLD_STOPPED;
 }
 
 gboolean
-mtp_firewalld_name_has_owner (void)
+mtp_firewalld_name_has_owner (guint timeout_seconds)
 {
-  /* g_bus_get_sync() hands out one shared connection: MtpFirewalld reuses it. */
-  g_autoptr (GDBusConnection) bus = g_bus_get_sync (G_BUS_TYPE_SYSTEM, NULL, NULL);
+  int timeout_ms = (int)MIN (timeout_seconds, 3600u) * 1000;
+  g_autofree char *address = g_dbus_address_get_for_bus_sync (G_BUS_TYPE_SYSTEM, NULL, NULL);
+  g_autoptr (GDBusConnection) bus
+      = address != NULL ? connect_system_bus (address, timeout_ms, NULL) : NULL;
 
-  return name_has_owner (bus);
+  return bus != NULL && ask_bus (bus, timeout_ms, NULL) == MTP_FIREWALLD_RUNNING;
 }
 
 char *

@@ -32,16 +32,36 @@ typedef struct
 
 typedef struct _MtpFirewalld MtpFirewalld;
 
-/* Connects to the system bus ($DBUS_SYSTEM_BUS_ADDRESS is honoured). A bus that
- * cannot be reached is not an error: firewalld is then simply not running.
- * Every call to firewalld waits at most timeout_seconds for its answer. */
+/* Connects to the system bus ($DBUS_SYSTEM_BUS_ADDRESS is honoured) on a
+ * connection of its own, waiting at most timeout_seconds for it. A bus that
+ * cannot be reached is not an error here: mtp_firewalld_find() decides what
+ * it means. Every call to firewalld waits at most timeout_seconds for its
+ * answer. */
 MtpFirewalld *mtp_firewalld_new (guint timeout_seconds);
 void mtp_firewalld_free (MtpFirewalld *fw);
 
-/* Whether firewalld's name has an owner. */
+typedef enum
+{
+  MTP_FIREWALLD_UNKNOWN, /* it may be running */
+  MTP_FIREWALLD_RUNNING, /* its name has an owner */
+  MTP_FIREWALLD_STOPPED, /* known not to run */
+} MtpFirewalldPresence;
+
+/* What the bus says: RUNNING when firewalld's name has an owner, STOPPED when
+ * the bus answered that it has none, UNKNOWN (with the reason) when the bus
+ * cannot be reached or does not answer. */
+MtpFirewalldPresence mtp_firewalld_ask_bus (MtpFirewalld *fw, GError **error);
+/* Whether firewalld runs, decided on evidence: RUNNING when the bus says
+ * so; else the processes of this network namespace are looked at (those of
+ * other namespaces are not ours to count): a firewalld among them is UNKNOWN
+ * (with the reason), and so is no way to tell them while the bus cannot be
+ * asked; STOPPED otherwise. */
+MtpFirewalldPresence mtp_firewalld_find (MtpFirewalld *fw, GError **error);
+/* Whether the bus says firewalld's name has an owner. */
 gboolean mtp_firewalld_is_running (MtpFirewalld *fw);
-/* The same, on the shared system bus connection, without an MtpFirewalld. */
-gboolean mtp_firewalld_name_has_owner (void);
+/* The same on a connection of its own, without an MtpFirewalld: TRUE only
+ * when the bus answered within timeout_seconds that the name has an owner. */
+gboolean mtp_firewalld_name_has_owner (guint timeout_seconds);
 /* How many times firewalld's runtime configuration was reset since
  * mtp_firewalld_new(): reloads (its Reloaded signal) and restarts or stops
  * (its name changed owner). A run compares this before and after. */
