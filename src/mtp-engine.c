@@ -541,6 +541,10 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
   return TRUE;
 }
 
+#define NOT_LIVE_WARNING                                                                           \
+  _ ("firewalld is not running: the rules are in '%s' and take effect when "                       \
+     "firewalld starts; nothing is redirected until then")
+
 static gboolean
 run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired_set,
              MtpReport *r, GError **error)
@@ -569,6 +573,8 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
   known = desired_set != NULL ? mtp_direct_from_ruleset (desired_set) : NULL;
   mtp_direct_split (mtp_direct_xml_get (xml), known, &ours, NULL);
   store = add_store (r, "direct-xml", path, desired, ours);
+  if (command == MTP_COMMAND_STATUS && n_entries (ours) > 0)
+    warn (r, NOT_LIVE_WARNING, path);
 
   if (command == MTP_COMMAND_STATUS || r->check_only || mtp_direct_plan_is_empty (store->plan))
     return TRUE;
@@ -582,10 +588,7 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
    * host where it is masked or disabled that is never (backend=iptables is
    * for such hosts). */
   if (command == MTP_COMMAND_INSTALL)
-    warn (r,
-          _ ("firewalld is not running: the rules are in '%s' and take effect when "
-             "firewalld starts; nothing is redirected until then"),
-          path);
+    warn (r, NOT_LIVE_WARNING, path);
   return TRUE;
 }
 
@@ -741,25 +744,93 @@ set_passthrough_address (MtpCommand command, const MtpRuleset *desired, MtpRepor
   return TRUE;
 }
 
+/* What the run found (status, --check) or left (install, uninstall), from
+ * the stores' plans, made against what each store held. A direct.xml store
+ * means that firewalld is not running: then only it counts for install and
+ * status, and rules of ours there are permanent only, not live. A failed run does not come here:
+ * its status stays what it was (unknown, the start value). */
+/* --check: whether set_passthrough_address would change ::6/128; the answer
+ * is part of "changed" (would change). */
+static void
+check_passthrough_address (MtpCommand command, const MtpRuleset *desired, MtpReport *r)
+{
+  gboolean want = command == MTP_COMMAND_INSTALL && desired != NULL
+                  && mtp_ruleset_has_family (desired, MTP_FAMILY_IPV6) && !r->ipv6_dropped;
+  const char *lo = desired != NULL && desired->loopback != NULL ? desired->loopback : "lo";
+
+  if (command == MTP_COMMAND_INSTALL && !want)
+    return;
+  if (mtp_passthrough_address_present (lo) == want)
+    return;
+  r->changed = TRUE;
+  notice (r, want ? _ ("would add ::6/128 to '%s'") : _ ("would remove ::6/128 from '%s'"), lo);
+}
+
 static void
 finish_status (MtpReport *r)
 {
-  gboolean any_ours = FALSE, all_in_sync = TRUE;
+  gboolean applied = r->command != MTP_COMMAND_STATUS && !r->check_only;
+  gboolean any_ours = FALSE, all_in_sync = TRUE, live = TRUE;
 
+  for (guint i = 0; i < r->stores->len; i++)
+    live &= strcmp (((MtpStoreReport *)r->stores->pdata[i])->id, "direct-xml") != 0;
   for (guint i = 0; i < r->stores->len; i++)
     {
       const MtpStoreReport *s = r->stores->pdata[i];
+      gboolean in_sync = mtp_direct_plan_is_empty (s->plan);
+
+      /* With --check, "changed" is "would change", as Ansible has it. */
+      r->changed |= applied ? s->changed : r->check_only && !in_sync;
+      /* uninstall aims at nothing of ours anywhere: every store counts. */
+      if (!live && r->command != MTP_COMMAND_UNINSTALL && strcmp (s->id, "direct-xml") != 0)
+        continue;
       any_ours |= s->n_ours > 0;
-      all_in_sync &= mtp_direct_plan_is_empty (s->plan);
+      all_in_sync &= in_sync;
     }
-  for (guint i = 0; i < r->stores->len; i++)
-    r->changed |= ((MtpStoreReport *)r->stores->pdata[i])->changed;
-  if (all_in_sync && !r->kernel_drift)
-    r->status = MTP_STATUS_IN_SYNC;
+  if (r->command == MTP_COMMAND_UNINSTALL)
+    r->status = applied || all_in_sync ? MTP_STATUS_NOT_INSTALLED : MTP_STATUS_DRIFTED;
+  else if (applied || (all_in_sync && !r->kernel_drift))
+    r->status = live ? MTP_STATUS_IN_SYNC : MTP_STATUS_PERMANENT_ONLY;
   else if (!any_ours)
     r->status = MTP_STATUS_NOT_INSTALLED;
   else
     r->status = MTP_STATUS_DRIFTED;
+}
+
+/* status with the auto backend while firewalld is not running, without
+ * --store-firewalld: when the kernel's tables hold nothing of ours, rules of
+ * ours in direct.xml (an earlier install --store-firewalld) are what there
+ * is, permanent only; they are reported as its store. */
+static void
+status_direct_xml (const MtpConfig *config, const MtpRuleset *desired_set, MtpReport *r)
+{
+  g_autofree char *path = g_build_filename (config->firewalld_config_dir, "direct.xml", NULL);
+  g_autoptr (MtpDirectXml) xml = NULL;
+  g_autoptr (MtpFirewalldInfo) info = NULL;
+  g_autoptr (MtpDirect) desired = NULL;
+  g_autoptr (MtpDirect) known = NULL;
+  g_autoptr (MtpDirect) ours = NULL;
+  g_autoptr (GError) error = NULL;
+
+  for (guint i = 0; i < r->stores->len; i++)
+    if (((MtpStoreReport *)r->stores->pdata[i])->n_ours > 0)
+      return;
+  if (desired_set == NULL || !g_file_test (path, G_FILE_TEST_EXISTS))
+    return;
+  xml = mtp_direct_xml_load (config->firewalld_config_dir, &error);
+  if (xml == NULL)
+    {
+      warn (r, "%s", error->message);
+      return;
+    }
+  known = mtp_direct_from_ruleset (desired_set);
+  mtp_direct_split (mtp_direct_xml_get (xml), known, &ours, NULL);
+  if (n_entries (ours) == 0)
+    return;
+  info = mtp_firewalld_offline_info (config->firewalld_config_dir);
+  desired = desired_for_firewalld (desired_set, info, r);
+  add_store (r, "direct-xml", path, desired, ours);
+  warn (r, NOT_LIVE_WARNING, path);
 }
 
 struct _MtpRun
@@ -861,7 +932,8 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
       case MTP_BACKEND_FIREWALLD:
         if (run->firewalld_running)
           ok = run_firewalld (command, config, desired, fw, r, error);
-        else if (command == MTP_COMMAND_UNINSTALL || config->store_firewalld)
+        else if (command == MTP_COMMAND_UNINSTALL || command == MTP_COMMAND_STATUS
+                 || config->store_firewalld)
           ok = run_offline (command, config, desired, r, error);
         else
           {
@@ -883,14 +955,21 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
           ok = run_offline (command, config, desired, r, error)
                && run_iptc (command, config, desired, r, error);
         else
-          ok = run_iptc (command, config, desired, r, error);
+          {
+            ok = run_iptc (command, config, desired, r, error);
+            if (ok && command == MTP_COMMAND_STATUS)
+              status_direct_xml (config, desired, r);
+          }
         break;
     }
   if (ok && !r->check_only && command != MTP_COMMAND_STATUS
       && (desired != NULL || command == MTP_COMMAND_UNINSTALL))
     ok = set_passthrough_address (command, desired, r, error);
+  else if (ok && r->check_only && (desired != NULL || command == MTP_COMMAND_UNINSTALL))
+    check_passthrough_address (command, desired, r);
   r->n_firewalld_writes = mtp_firewalld_get_n_writes (fw);
-  finish_status (r);
+  if (ok)
+    finish_status (r);
   return ok;
 }
 

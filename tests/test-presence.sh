@@ -194,4 +194,45 @@ kill "$PY_PID"; wait "$PY_PID" 2>/dev/null
 i=0
 while [ -n "$(sandbox_firewalld_state)" ] && [ $i -lt 100 ]; do i=$((i + 1)); sleep 0.05; done
 
+# 5. firewalld stopped (its bus answers that it is not there): status says
+# what is live, and that is nothing.
+run "$SB_NS" "$FW_BUS" status --store-firewalld
+expect "stopped, our rules in direct.xml: status --store-firewalld exits 7" 7 \
+  "firewalld is not running: the rules are in"
+out_has "status: permanent only, not live (firewalld is not running)" &&
+  tap_ok "and says permanent only, not live" || tap_not_ok "status text" "$(shown)"
+run "$SB_NS" "$FW_BUS" status --store-firewalld --json
+check "status --json: \"permanent-only\", not failed" "7 permanent-only False" \
+  "$rc $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["status"], d["failed"])' "$SB_DIR/out")"
+run "$SB_NS" "$FW_BUS" status
+expect "stopped, auto backend without --store-firewalld, nothing in the tables: exit 7" 7 ""
+run "$SB_NS" "$FW_BUS" status --backend firewalld
+expect "stopped, --backend firewalld without --store-firewalld: exit 7" 7 ""
+
+# Part of our rules in direct.xml: drifted, whatever is (not) live.
+python3 - "$SB_DIR/etc/direct.xml" <<'EOT'
+import sys, xml.etree.ElementTree as ET
+t = ET.parse(sys.argv[1]); root = t.getroot()
+root.remove([r for r in root.findall("rule") if "kuma/mesh" in (r.text or "")][0])
+t.write(sys.argv[1])
+EOT
+run "$SB_NS" "$FW_BUS" status --store-firewalld
+expect "stopped, one rule of ours missing from direct.xml: drifted (6)" 6 ""
+run "$SB_NS" "$FW_BUS" status
+expect "the same by the auto backend: drifted (6)" 6 ""
+run "$SB_NS" "$FW_BUS" uninstall
+expect "offline uninstall" 0 ""
+run "$SB_NS" "$FW_BUS" status --store-firewalld
+expect "stopped, nothing of ours anywhere: not installed (5)" 5 ""
+run "$SB_NS" "$FW_BUS" status
+expect "the same by the auto backend: not installed (5)" 5 ""
+
+# Once firewalld runs with them, they are live: in sync.
+run "$SB_NS" "$FW_BUS" install --store-firewalld
+expect "offline install again" 0 ""
+sandbox_firewalld_start || tap_not_ok "firewalld starts again"
+run "$SB_NS" "$FW_BUS" status --store-firewalld
+expect "firewalld started with them: in sync (0)" 0 ""
+out_has "status: in sync" && tap_ok "and says in sync" || tap_not_ok "status text" "$(shown)"
+
 tap_done
