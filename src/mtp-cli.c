@@ -46,6 +46,29 @@ print_error (const GError *error)
   g_printerr ("mesh-tproxy: %s\n", message);
 }
 
+/* A failure before a report exists: one JSON object when --json was asked
+ * for (mtp_config_json_requested), else the message. */
+static MtpExitCode
+fail_early (MtpCommand command, gboolean json, const GError *error)
+{
+  g_autoptr (MtpReport) report = NULL;
+  g_autoptr (GError) copy = NULL;
+  g_autofree char *text = NULL;
+
+  if (!json)
+    {
+      print_error (error);
+      return mtp_error_to_exit_code (error);
+    }
+  copy = g_error_copy (error);
+  if (copy->domain == G_OPTION_ERROR)
+    copy->message[0] = g_ascii_tolower (copy->message[0]);
+  report = mtp_report_new (command);
+  text = mtp_report_to_json (report, copy);
+  fputs (text, stdout);
+  return mtp_error_to_exit_code (error);
+}
+
 static void
 print_notices (const MtpRuleset *ruleset)
 {
@@ -127,12 +150,15 @@ run_command (MtpCommand command, const MtpConfig *config)
       = command == MTP_COMMAND_SHOW || (command == MTP_COMMAND_INSTALL && config->dry_run);
   gboolean ok;
 
+  if (show && config->json)
+    {
+      g_set_error (&error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+                   _ ("--dry-run prints the rules as text; --check gives a JSON report"));
+      return fail_early (command, TRUE, error);
+    }
   facts = mtp_host_facts_gather (config, &error);
   if (facts == NULL && command != MTP_COMMAND_UNINSTALL)
-    {
-      print_error (error);
-      return mtp_error_to_exit_code (error);
-    }
+    return fail_early (command, config->json, error);
   /* uninstall only uses the configured set to recognise rules of ours that
    * carry no comment; without it, comments and chain names still tell. */
   if (facts == NULL)
@@ -209,6 +235,10 @@ mtp_cli_run (int argc, char **argv)
   g_autoptr (MtpConfig) config = NULL;
   const char *name = argc > 1 ? argv[1] : NULL;
   MtpCommand command = 0;
+  gboolean json;
+
+  /* Debugging messages (--verbose) never mix with what goes to stdout. */
+  g_log_writer_default_set_use_stderr (TRUE);
 
   if (name == NULL)
     {
@@ -228,6 +258,11 @@ mtp_cli_run (int argc, char **argv)
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     if (strcmp (name, commands[i].name) == 0)
       command = commands[i].command;
+  if (command == 0 && mtp_config_json_requested (0, argc, argv))
+    {
+      g_set_error (&error, MTP_ERROR, MTP_ERROR_INVALID_ARGS, _ ("unknown command '%s'"), name);
+      return fail_early (0, TRUE, error);
+    }
   if (command == 0)
     {
       g_printerr (_ ("mesh-tproxy: unknown command '%s'\n"), name);
@@ -240,6 +275,7 @@ mtp_cli_run (int argc, char **argv)
     g_autofree char *prgname = g_strdup_printf ("mesh-tproxy %s", name);
     g_set_prgname (prgname);
   }
+  json = mtp_config_json_requested (command, argc - 1, argv + 1);
   config = mtp_config_parse (command, argc - 1, argv + 1, &error);
   if (config == NULL)
     {
@@ -249,6 +285,8 @@ mtp_cli_run (int argc, char **argv)
           fputs (help, stdout);
           return MTP_EXIT_OK;
         }
+      if (json)
+        return fail_early (command, TRUE, error);
       print_error (error);
       if (error->domain == G_OPTION_ERROR)
         g_printerr (_ ("Run 'mesh-tproxy %s --help' for the options.\n"), name);

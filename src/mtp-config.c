@@ -739,6 +739,40 @@ mtp_config_help (MtpCommand command)
   return g_option_context_get_help (ctx, TRUE, NULL);
 }
 
+gboolean
+mtp_config_json_requested (MtpCommand command, int argc, char **argv)
+{
+  gboolean json = FALSE;
+
+  for (int i = 1; i < argc; i++)
+    {
+      const char *eq;
+      const OptDesc *opt;
+      g_autofree char *name = NULL;
+
+      if (strcmp (argv[i], "--") == 0)
+        break;
+      if (!g_str_has_prefix (argv[i], "--"))
+        continue;
+      eq = strchr (argv[i], '=');
+      name = eq != NULL ? g_strndup (argv[i] + 2, eq - argv[i] - 2) : g_strdup (argv[i] + 2);
+      if (strcmp (name, "json") == 0)
+        {
+          gboolean value = TRUE;
+
+          /* A bad value asks for JSON too: its error is printed as JSON. */
+          json = eq == NULL || !parse_bool (eq + 1, &value, NULL) || value;
+          continue;
+        }
+      /* The value of another option, as mtp_config_parse takes it. */
+      opt = find_option (name);
+      if (command != 0 && eq == NULL && opt != NULL && (opt->commands & command)
+          && opt->type != OPT_BOOL && opt->type != OPT_HELP)
+        i++;
+    }
+  return json;
+}
+
 MtpConfig *
 mtp_config_parse (MtpCommand command, int argc, char **argv, GError **error)
 {

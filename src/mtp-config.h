@@ -101,6 +101,13 @@ void mtp_config_free (MtpConfig *config);
  * value, MTP_ERROR_INVALID_CONFIG naming the file, key and value. */
 MtpConfig *mtp_config_parse (MtpCommand command, int argc, char **argv, GError **error);
 
+/* Whether ARGV (as for mtp_config_parse; COMMAND 0 for a command that is not
+ * known) asks for JSON output: --json, or --json=VALUE unless VALUE is a
+ * false boolean, the last one deciding, not counting a word that is the
+ * value of another option or that follows "--". Decided before the options
+ * are parsed, so that a bad option is reported as JSON too. */
+gboolean mtp_config_json_requested (MtpCommand command, int argc, char **argv);
+
 /* Loads a key file into config (exposed for tests). */
 gboolean mtp_config_load_file (MtpConfig *config, const char *path, GError **error);
 /* Applies one option by its long name (as on the command line, without "--"). */

@@ -1136,8 +1136,11 @@ mtp_report_to_json (const MtpReport *r, const GError *error)
   g_autoptr (MtpJson) j = mtp_json_new ();
 
   mtp_json_begin_object (j);
+  /* Raised when a key changes meaning or goes; new keys do not raise it. */
+  mtp_json_key (j, "schema_version");
+  mtp_json_int (j, MTP_REPORT_SCHEMA_VERSION);
   mtp_json_key (j, "command");
-  mtp_json_string (j, mtp_command_to_string (r->command));
+  mtp_json_string (j, r->command != 0 ? mtp_command_to_string (r->command) : NULL);
   mtp_json_key (j, "changed");
   mtp_json_bool (j, r->changed);
   mtp_json_key (j, "failed");

@@ -51,6 +51,10 @@ typedef struct
   GPtrArray *warnings; /* of char* */
 } MtpReport;
 
+/* The "schema_version" of the --json object (mesh-tproxy(8), JSON OUTPUT). */
+#define MTP_REPORT_SCHEMA_VERSION 1
+
+/* COMMAND 0: a run whose command is not known (its JSON "command" is null). */
 MtpReport *mtp_report_new (MtpCommand command);
 void mtp_report_free (MtpReport *report);
 char *mtp_report_to_text (const MtpReport *report);

@@ -19,6 +19,9 @@ top=${MESON_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 [ "$(id -u)" -eq 0 ] || tap_skip "needs root: network namespaces and firewalld"
 : "${MESH_TPROXY:=$top/build/src/mesh-tproxy}"
 . "$top/tests/lib/sandbox.sh"
+# The system's Python (tools/install-deps), not a wrapper found first on PATH.
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
 HELPERS=
 cleanup() {
   for pid in $HELPERS; do kill "$pid" 2>/dev/null; done
@@ -66,8 +69,8 @@ unchanged() { # unchanged DESC: no direct.xml, no runtime rule, no legacy rule o
 # Buses that are not firewalld's: a socket nobody listens on any more, one
 # that takes connections and never answers, one that answers like no bus,
 # and a real bus that firewalld is not on.
-python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SB_DIR/dead"
-python3 -c '
+"$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$SB_DIR/dead"
+"$PYTHON" -c '
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
 held = []
@@ -75,7 +78,7 @@ while True:
     held.append(s.accept()[0])
 ' "$SB_DIR/silent" &
 HELPERS="$HELPERS $!"
-python3 -c '
+"$PYTHON" -c '
 import socket, sys
 s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)
 while True:
@@ -104,7 +107,7 @@ err_has "cannot be reached" && err_has "nothing was changed" &&
 unchanged "dead bus socket"
 
 run "$SB_NS" "unix:path=$SB_DIR/dead" install --store-firewalld --json
-python3 -c '
+"$PYTHON" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["failed"] is True and d["status"] == "unknown" and d["changed"] is False, d
@@ -203,14 +206,14 @@ out_has "status: permanent only, not live (firewalld is not running)" &&
   tap_ok "and says permanent only, not live" || tap_not_ok "status text" "$(shown)"
 run "$SB_NS" "$FW_BUS" status --store-firewalld --json
 check "status --json: \"permanent-only\", not failed" "7 permanent-only False" \
-  "$rc $(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["status"], d["failed"])' "$SB_DIR/out")"
+  "$rc $("$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["status"], d["failed"])' "$SB_DIR/out")"
 run "$SB_NS" "$FW_BUS" status
 expect "stopped, auto backend without --store-firewalld, nothing in the tables: exit 7" 7 ""
 run "$SB_NS" "$FW_BUS" status --backend firewalld
 expect "stopped, --backend firewalld without --store-firewalld: exit 7" 7 ""
 
 # Part of our rules in direct.xml: drifted, whatever is (not) live.
-python3 - "$SB_DIR/etc/direct.xml" <<'EOT'
+"$PYTHON" - "$SB_DIR/etc/direct.xml" <<'EOT'
 import sys, xml.etree.ElementTree as ET
 t = ET.parse(sys.argv[1]); root = t.getroot()
 root.remove([r for r in root.findall("rule") if "kuma/mesh" in (r.text or "")][0])
