@@ -10,6 +10,7 @@
 #include "mtp-engine.h"
 #include "mtp-error.h"
 #include "mtp-render.h"
+#include "mtp-signal.h"
 
 static const struct
 {
@@ -127,6 +128,10 @@ run_command (MtpCommand command, const MtpConfig *config)
       = command == MTP_COMMAND_SHOW || (command == MTP_COMMAND_INSTALL && config->dry_run);
   gboolean ok;
 
+  /* For the whole run: a signal then ends it before its next change, with
+   * what it had applied undone (mtp-signal.h); show changes nothing. */
+  if (!show)
+    mtp_signal_catch ();
   facts = mtp_host_facts_gather (config, &error);
   if (facts == NULL && command != MTP_COMMAND_UNINSTALL)
     {
