@@ -10,6 +10,7 @@
 #include "mtp-engine.h"
 #include "mtp-error.h"
 #include "mtp-render.h"
+#include "mtp-signal.h"
 
 static const struct
 {
@@ -156,6 +157,10 @@ run_command (MtpCommand command, const MtpConfig *config)
                    _ ("--dry-run prints the rules as text; --check gives a JSON report"));
       return fail_early (command, TRUE, error);
     }
+  /* For the whole run: a signal then ends it before its next change, with
+   * what it had applied undone (mtp-signal.h); show changes nothing. */
+  if (!show)
+    mtp_signal_catch ();
   facts = mtp_host_facts_gather (config, &error);
   if (facts == NULL && command != MTP_COMMAND_UNINSTALL)
     return fail_early (command, config->json, error);

@@ -52,6 +52,7 @@ struct _MtpDirectXml
   char *path;
   xmlDoc *doc;
   MtpDirect *direct; /* what doc holds, as firewalld reads it */
+  GBytes *original;  /* the file as it was read; NULL: there was none */
 };
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (xmlParserCtxt, xmlFreeParserCtxt)
@@ -775,6 +776,8 @@ mtp_direct_xml_load (const char *dir, GError **error)
   xml->path = g_build_filename (dir, DIRECT_XML, NULL);
   if (!read_file (xml->path, &contents, &length, error))
     return NULL;
+  if (contents != NULL)
+    xml->original = g_bytes_new (contents, length);
   if (contents == NULL)
     {
       g_debug ("'%s' does not exist: an empty direct configuration", xml->path);
@@ -796,6 +799,7 @@ mtp_direct_xml_free (MtpDirectXml *xml)
   g_free (xml->path);
   g_clear_pointer (&xml->doc, xmlFreeDoc);
   mtp_direct_free (xml->direct);
+  g_clear_pointer (&xml->original, g_bytes_unref);
   g_free (xml);
 }
 
@@ -1639,5 +1643,46 @@ mtp_direct_xml_save (MtpDirectXml *xml, GError **error)
   if (fsync (dirfd) != 0)
     return fail_io (error, errno, _ ("writing '%s'"), xml->path);
   g_debug ("wrote '%s'", xml->path);
+  return TRUE;
+}
+
+gboolean
+mtp_direct_xml_revert (MtpDirectXml *xml, GError **error)
+{
+  g_auto (AutoFd) dirfd = -1;
+  g_auto (AutoFd) current = -1;
+  g_auto (TempFile) tmp = TEMP_FILE_INIT;
+  struct stat st;
+  gsize length = 0;
+  const char *data;
+
+  g_return_val_if_fail (xml != NULL, FALSE);
+
+  dirfd = open_directory (xml->dir, error);
+  if (dirfd < 0 || !check_directory (dirfd, xml->dir, error))
+    return FALSE;
+  if (xml->original == NULL)
+    {
+      /* There was none: the one the run wrote goes (a direct.xml.old is
+       * made only from an existing file, so there is none of this run). */
+      if (unlinkat (dirfd, DIRECT_XML, 0) != 0 && errno != ENOENT)
+        return fail_io (error, errno, _ ("removing '%s'"), xml->path);
+    }
+  else
+    {
+      /* Written as save writes, with the attributes of the file it replaces
+       * (which kept those of the original); direct.xml.old already holds
+       * these bytes and stays. */
+      data = g_bytes_get_data (xml->original, &length);
+      if (!open_current (dirfd, xml->dir, xml->path, &current, &st, error)
+          || !temp_file_create (&tmp, dirfd, DIRECT_XML, xml->path, error)
+          || !write_all (tmp.fd, data, length, xml->path, error)
+          || !temp_file_finish (&tmp, current >= 0 ? &st : NULL, current, xml->path, error)
+          || !temp_file_rename (&tmp, xml->path, error))
+        return FALSE;
+    }
+  if (fsync (dirfd) != 0)
+    return fail_io (error, errno, _ ("writing '%s'"), xml->path);
+  g_debug ("put back '%s' as it was", xml->path);
   return TRUE;
 }

@@ -66,6 +66,11 @@ void mtp_direct_xml_set_ours (MtpDirectXml *xml, const MtpDirect *desired, const
  * failure leaves direct.xml as it was and no temporary file. */
 gboolean mtp_direct_xml_save (MtpDirectXml *xml, GError **error);
 
+/* Puts direct.xml back as it was when it was loaded, byte for byte (or
+ * removes it if there was none), written as mtp_direct_xml_save writes: for
+ * a run that must take back a save it made. */
+gboolean mtp_direct_xml_revert (MtpDirectXml *xml, GError **error);
+
 /* The serialised document (what save would write). */
 char *mtp_direct_xml_to_string (MtpDirectXml *xml);
 

@@ -15,6 +15,8 @@
 #include "mtp-kernel.h"
 #include "mtp-lock.h"
 #include "mtp-netlink.h"
+#include "mtp-signal.h"
+#include "mtp-undo.h"
 
 /* Runs against firewalld started again after a reload or restart. */
 #define MAX_FIREWALLD_ATTEMPTS 3
@@ -170,6 +172,13 @@ wait_for_running (MtpFirewalld *fw, guint timeout, GError **error)
                           "runs a fallback; fix it first (firewall-cmd --check-config, its log)"));
           return NULL;
         }
+      if (mtp_signal_caught () != 0)
+        {
+          g_set_error (error, MTP_ERROR, MTP_ERROR_INTERRUPTED,
+                       _ ("interrupted by %s while waiting for firewalld to leave state %s"),
+                       mtp_signal_name (mtp_signal_caught ()), info->state);
+          return NULL;
+        }
       if (waited >= timeout * 1000)
         {
           g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
@@ -281,7 +290,8 @@ fail_restoring (MtpFirewalld *fw, const MtpDirectPlan *remove_tracked, GError *c
  * firewalld's iptables lock and binaries are used): first everything firewalld
  * tracks of ours, then the kernel's remaining rules of ours, then our chains. */
 static gboolean
-clear_leftovers (MtpFirewalld *fw, MtpDirect *runtime_ours, MtpReport *r, GError **error)
+clear_leftovers (MtpFirewalld *fw, MtpDirect *runtime_ours, MtpReport *r, MtpUndo *undo,
+                 GError **error)
 {
   g_autoptr (MtpDirect) empty = mtp_direct_new ();
   g_autoptr (MtpDirectPlan) remove_tracked = mtp_direct_plan_new (empty, runtime_ours);
@@ -326,6 +336,8 @@ clear_leftovers (MtpFirewalld *fw, MtpDirect *runtime_ours, MtpReport *r, GError
           _ ("removed %u rules and %u chains of an earlier installation that firewalld did not "
              "track"),
           n_rules, kernel->chains->len);
+  /* (What firewalld did not track cannot come back, and need not.) */
+  mtp_undo_push_firewalld_runtime (undo, fw, remove_tracked);
   g_ptr_array_set_size (runtime_ours->chains, 0);
   g_ptr_array_set_size (runtime_ours->rules, 0);
   return TRUE;
@@ -409,7 +421,7 @@ merge (const MtpDirect *foreign, const MtpDirect *ours)
 
 static gboolean
 run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired_set,
-            MtpFirewalld *fw, MtpReport *r, GError **error)
+            MtpFirewalld *fw, MtpReport *r, MtpUndo *undo, GError **error)
 {
   g_autoptr (MtpFirewalldInfo) info = wait_for_running (fw, config->timeout, error);
   g_autoptr (MtpDirect) desired = NULL;
@@ -488,7 +500,7 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
         else if (!apply)
           notice (r, _ ("the tables hold rules of ours that firewalld does not track; they "
                         "would be replaced"));
-        else if (!clear_leftovers (fw, runtime_ours, r, error))
+        else if (!mtp_signal_check (error) || !clear_leftovers (fw, runtime_ours, r, undo, error))
           return FALSE;
       }
     else if (command == MTP_COMMAND_STATUS && has_untracked (runtime_ours, kernel))
@@ -506,31 +518,24 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
   if (!apply)
     return TRUE;
 
-  if (!mtp_firewalld_apply_runtime (fw, rt_store->plan, error))
-    return FALSE;
-  rt_store->changed = !mtp_direct_plan_is_empty (rt_store->plan);
+  /* Before each change, a signal ends the run; the engine takes back what it
+   * had applied (mtp_engine_run). */
+  if (!mtp_direct_plan_is_empty (rt_store->plan))
+    {
+      if (!mtp_signal_check (error) || !mtp_firewalld_apply_runtime (fw, rt_store->plan, error))
+        return FALSE;
+      mtp_undo_push_firewalld_runtime (undo, fw, rt_store->plan);
+      rt_store->changed = TRUE;
+    }
 
   if (perm_store != NULL && !mtp_direct_plan_is_empty (perm_store->plan))
     {
       g_autoptr (MtpDirect) all = merge (permanent_foreign, desired);
-      g_autoptr (GError) local_error = NULL;
 
-      if (!mtp_firewalld_write_permanent (fw, all, &local_error))
-        {
-          /* No half-installed host: take the runtime back to where it was. */
-          g_autoptr (MtpDirectPlan) undo = mtp_direct_plan_invert (rt_store->plan);
-          g_autoptr (GError) undo_error = NULL;
-
-          if (!mtp_firewalld_apply_runtime (fw, undo, &undo_error))
-            g_set_error (error, local_error->domain, local_error->code,
-                         _ ("%s; the runtime changes of this run could not be undone: %s"),
-                         local_error->message, undo_error->message);
-          else
-            g_set_error (error, local_error->domain, local_error->code,
-                         _ ("%s; the runtime changes of this run were undone"),
-                         local_error->message);
-          return FALSE;
-        }
+      /* A failure here takes the runtime changes back too (mtp_engine_run). */
+      if (!mtp_signal_check (error) || !mtp_firewalld_write_permanent (fw, all, error))
+        return FALSE;
+      mtp_undo_push_firewalld_permanent (undo, fw, g_steal_pointer (&permanent));
       perm_store->changed = TRUE;
     }
 
@@ -547,7 +552,7 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
 
 static gboolean
 run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired_set,
-             MtpReport *r, GError **error)
+             MtpReport *r, MtpUndo *undo, GError **error)
 {
   g_autoptr (MtpDirectXml) xml = NULL;
   g_autoptr (MtpDirect) desired = NULL;
@@ -581,8 +586,9 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
   if (!mtp_direct_validate (desired, error))
     return FALSE;
   mtp_direct_xml_set_ours (xml, desired, known);
-  if (!mtp_direct_xml_save (xml, error))
+  if (!mtp_signal_check (error) || !mtp_direct_xml_save (xml, error))
     return FALSE;
+  mtp_undo_push_direct_xml (undo, g_steal_pointer (&xml));
   store->changed = TRUE;
   /* A warning, not a notice: nothing is live until firewalld starts, and on a
    * host where it is masked or disabled that is never (backend=iptables is
@@ -600,7 +606,7 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
  * written directly, as when it was not running to begin with. */
 static gboolean
 run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
-               MtpFirewalld *fw, MtpReport *r, GError **error)
+               MtpFirewalld *fw, MtpReport *r, MtpUndo *undo, GError **error)
 {
   gboolean apply = command != MTP_COMMAND_STATUS && !r->check_only;
 
@@ -608,8 +614,15 @@ run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *de
     {
       g_autoptr (GError) local_error = NULL;
       guint resets = mtp_firewalld_get_resets (fw);
-      gboolean ok = run_online (command, config, desired, fw, r, &local_error);
+      guint mark = mtp_undo_get_length (undo);
+      gboolean ok = run_online (command, config, desired, fw, r, undo, &local_error);
 
+      /* A signal ends the run, reset or not. */
+      if (g_error_matches (local_error, MTP_ERROR, MTP_ERROR_INTERRUPTED))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
       if (mtp_firewalld_get_resets (fw) == resets)
         {
           if (!ok)
@@ -626,10 +639,16 @@ run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *de
                        attempt);
           return FALSE;
         }
-      /* What the interrupted attempt planned and did no longer tells. */
+      /* What the interrupted attempt planned and did no longer tells; the
+       * reset took its runtime changes back (its permanent ones stay, and
+       * so does their undo). */
       g_ptr_array_set_size (r->stores, 0);
+      mtp_undo_forget_firewalld_runtime (undo, mark);
       if (!mtp_firewalld_wait_back (fw, config->timeout))
         {
+          if (!mtp_signal_check (error))
+            return FALSE;
+
           g_autoptr (GError) find_error = NULL;
 
           /* Gone from the bus is not stopped: the bus itself may have gone. */
@@ -648,7 +667,7 @@ run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *de
                       _ ("firewalld stopped during the run and did not come back within %u s: "
                          "its permanent configuration is written directly"),
                       config->timeout);
-              return run_offline (command, config, desired, r, error);
+              return run_offline (command, config, desired, r, undo, error);
             }
           g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
                        _ ("firewalld stopped during the run and did not come back within %u s; "
@@ -680,10 +699,11 @@ note_tools (MtpReport *r)
 
 static gboolean
 run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired, MtpReport *r,
-          GError **error)
+          MtpUndo *undo, GError **error)
 {
   g_autoptr (GPtrArray) tables
       = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_iptc_table_free);
+  MtpIptcUndo *committed = NULL;
   gboolean check = command == MTP_COMMAND_STATUS || r->check_only;
 
   if (r->backend == NULL)
@@ -695,8 +715,10 @@ run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired
       r->backend = g_steal_pointer (&both);
     }
   if (!mtp_iptc_run (command == MTP_COMMAND_UNINSTALL ? NULL : desired, desired, check,
-                     config->wait, tables, error))
+                     config->wait, tables, &committed, error))
     return FALSE;
+  if (committed != NULL)
+    mtp_undo_push_iptc (undo, committed);
   for (guint i = 0; i < tables->len; i++)
     {
       MtpIptcTable *t = tables->pdata[i];
@@ -724,7 +746,7 @@ run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired
  * survive a reboot, so every install makes sure of it (the boot unit runs
  * one), and uninstall takes it away again. */
 static gboolean
-set_passthrough_address (MtpCommand command, const MtpRuleset *desired, MtpReport *r,
+set_passthrough_address (MtpCommand command, const MtpRuleset *desired, MtpReport *r, MtpUndo *undo,
                          GError **error)
 {
   gboolean want = command == MTP_COMMAND_INSTALL && desired != NULL
@@ -734,10 +756,14 @@ set_passthrough_address (MtpCommand command, const MtpRuleset *desired, MtpRepor
 
   if (command == MTP_COMMAND_INSTALL && !want)
     return TRUE;
+  /* A signal is honoured before a change, not when there is none to make. */
+  if (mtp_passthrough_address_present (lo) != want && !mtp_signal_check (error))
+    return FALSE;
   if (!mtp_passthrough_address_set (lo, want, &changed, error))
     return FALSE;
   if (changed)
     {
+      mtp_undo_push_address (undo, lo, !want);
       r->changed = TRUE;
       notice (r, want ? _ ("added ::6/128 to '%s'") : _ ("removed ::6/128 from '%s'"), lo);
     }
@@ -833,6 +859,48 @@ status_direct_xml (const MtpConfig *config, const MtpRuleset *desired_set, MtpRe
   warn (r, NOT_LIVE_WARNING, path);
 }
 
+/* A step failed or a signal came after others had changed the host: take
+ * back what the run had applied, newest first, so that exit 1 and exit 9
+ * mean "as before". */
+static void
+roll_back (MtpUndo *undo, MtpReport *r, GError **error)
+{
+  g_autoptr (GError) cause = g_steal_pointer (error);
+  g_autoptr (GError) undo_error = NULL;
+  g_autofree char *what = NULL;
+  gboolean interrupted = g_error_matches (cause, MTP_ERROR, MTP_ERROR_INTERRUPTED);
+
+  if (mtp_undo_get_length (undo) == 0)
+    {
+      /* Each store takes back its own half-made changes. */
+      if (interrupted)
+        {
+          g_set_error (error, cause->domain, cause->code,
+                       _ ("%s; nothing of this run is left applied"), cause->message);
+          r->status = MTP_STATUS_INTERRUPTED;
+        }
+      else
+        g_propagate_error (error, g_steal_pointer (&cause));
+      return;
+    }
+  if (!mtp_undo_run (undo, &what, &undo_error))
+    {
+      /* Not as before: a failure, whatever stopped the run. */
+      g_set_error (error, MTP_ERROR, interrupted ? MTP_ERROR_FAILED : cause->code,
+                   _ ("%s; taking back what this run had applied failed: %s"), cause->message,
+                   undo_error->message);
+      r->status = MTP_STATUS_UNKNOWN;
+      return;
+    }
+  g_set_error (error, cause->domain, cause->code,
+               _ ("%s; what this run had applied was undone (%s)"), cause->message, what);
+  for (guint i = 0; i < r->stores->len; i++)
+    ((MtpStoreReport *)r->stores->pdata[i])->changed = FALSE;
+  r->changed = FALSE;
+  if (interrupted)
+    r->status = MTP_STATUS_INTERRUPTED;
+}
+
 struct _MtpRun
 {
   MtpCommand command;
@@ -914,6 +982,7 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
   const MtpConfig *config = run->config;
   MtpReport *r = run->report;
   MtpFirewalld *fw = run->fw;
+  g_autoptr (MtpUndo) undo = mtp_undo_new ();
   gboolean ok;
 
   for (guint i = 0;
@@ -927,14 +996,14 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
           warn (r,
                 _ ("firewalld is running: it flushes the iptables tables at its next reload or "
                    "restart (1.x) or does not see these rules; the firewalld backend keeps them"));
-        ok = run_iptc (command, config, desired, r, error);
+        ok = run_iptc (command, config, desired, r, undo, error);
         break;
       case MTP_BACKEND_FIREWALLD:
         if (run->firewalld_running)
-          ok = run_firewalld (command, config, desired, fw, r, error);
+          ok = run_firewalld (command, config, desired, fw, r, undo, error);
         else if (command == MTP_COMMAND_UNINSTALL || command == MTP_COMMAND_STATUS
                  || config->store_firewalld)
-          ok = run_offline (command, config, desired, r, error);
+          ok = run_offline (command, config, desired, r, undo, error);
         else
           {
             g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
@@ -946,17 +1015,17 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
       case MTP_BACKEND_AUTO:
       default:
         if (run->firewalld_running)
-          ok = run_firewalld (command, config, desired, fw, r, error);
+          ok = run_firewalld (command, config, desired, fw, r, undo, error);
         else if (config->store_firewalld)
-          ok = run_offline (command, config, desired, r, error);
+          ok = run_offline (command, config, desired, r, undo, error);
         else if (command == MTP_COMMAND_UNINSTALL)
           /* Whichever way the rules were installed: the file, if there is one,
          * and the kernel's tables. */
-          ok = run_offline (command, config, desired, r, error)
-               && run_iptc (command, config, desired, r, error);
+          ok = run_offline (command, config, desired, r, undo, error)
+               && run_iptc (command, config, desired, r, undo, error);
         else
           {
-            ok = run_iptc (command, config, desired, r, error);
+            ok = run_iptc (command, config, desired, r, undo, error);
             if (ok && command == MTP_COMMAND_STATUS)
               status_direct_xml (config, desired, r);
           }
@@ -964,12 +1033,29 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
     }
   if (ok && !r->check_only && command != MTP_COMMAND_STATUS
       && (desired != NULL || command == MTP_COMMAND_UNINSTALL))
-    ok = set_passthrough_address (command, desired, r, error);
+    ok = set_passthrough_address (command, desired, r, undo, error);
   else if (ok && r->check_only && (desired != NULL || command == MTP_COMMAND_UNINSTALL))
     check_passthrough_address (command, desired, r);
   r->n_firewalld_writes = mtp_firewalld_get_n_writes (fw);
   if (ok)
     finish_status (r);
+  if (!ok)
+    roll_back (undo, r, error);
+  else if (mtp_signal_caught () != 0 && mtp_undo_get_length (undo) == 0)
+    {
+      /* Nothing was changed: the run ends here, as it would have before a
+       * change (a read-only one included). */
+      g_set_error (error, MTP_ERROR, MTP_ERROR_INTERRUPTED,
+                   _ ("interrupted by %s; nothing was changed"),
+                   mtp_signal_name (mtp_signal_caught ()));
+      r->status = MTP_STATUS_INTERRUPTED;
+      ok = FALSE;
+    }
+  else if (mtp_signal_caught () != 0)
+    warn (r,
+          _ ("%s came after the last change of this run: the run was completed, and its "
+             "changes stay"),
+          mtp_signal_name (mtp_signal_caught ()));
   return ok;
 }
 

@@ -201,28 +201,77 @@ ip6_nat_available (void)
          || file_mentions (builtin, "/nft_chain_nat.ko");
 }
 
-/* IPv6 enabled in the kernel and a working ip6 nat table, without running
- * ip6tables (which would load modules and create tables). Kuma also wants a
- * non-loopback IPv6 address; we do not: the boot unit runs before the network
- * is configured, when no interface has one yet, and must not drop the IPv6
- * rules then. */
-static void
-probe_ipv6 (MtpHostFacts *facts)
+gboolean
+mtp_host_facts_decide_ipv6 (MtpHostFacts *facts, const MtpIpv6Probe *probe, GError **error)
 {
-  struct ifaddrs *ifa_list = NULL;
-  g_autofree char *disabled = NULL;
-
-  if (!g_file_get_contents ("/proc/sys/net/ipv6/conf/all/disable_ipv6", &disabled, NULL, NULL))
+  facts->ipv6_usable = FALSE;
+  g_clear_pointer (&facts->ipv6_reason, g_free);
+  if (!probe->kernel)
     {
       facts->ipv6_reason = g_strdup (_ ("the kernel has no IPv6 support"));
-      return;
+      return TRUE;
     }
-  if (g_strstrip (disabled)[0] == '1')
+  /* IPv6 traffic the rules would not see is a hole in the mesh, not a
+   * detail: where IPv6 is on elsewhere, stop before changing anything. */
+  if (!probe->loopback_on && probe->elsewhere != NULL)
     {
-      facts->ipv6_reason = g_strdup (_ ("IPv6 is disabled (net.ipv6.conf.all.disable_ipv6 = 1)"));
-      return;
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("IPv6 is enabled on '%s' but disabled on the loopback interface '%s', "
+                      "which the IPv6 rules need (the proxy's address ::6/128 is there): IPv6 "
+                      "traffic would bypass the proxy; enable IPv6 on '%s' "
+                      "(sysctl -w net.ipv6.conf.%s.disable_ipv6=0), or pass --ip-family-mode ipv4 "
+                      "to redirect IPv4 only"),
+                   probe->elsewhere, facts->loopback, facts->loopback, facts->loopback);
+      return FALSE;
     }
+  if (!probe->loopback_on)
+    {
+      facts->ipv6_reason = g_strdup (_ ("IPv6 is disabled on every interface"));
+      return TRUE;
+    }
+  if (!probe->nat && probe->elsewhere != NULL)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("IPv6 is enabled on '%s' but the kernel has no IPv6 nat table (module "
+                      "ip6table_nat): IPv6 traffic would bypass the proxy; load the "
+                      "module (modprobe ip6table_nat), or pass --ip-family-mode ipv4 to "
+                      "redirect IPv4 only"),
+                   probe->elsewhere);
+      return FALSE;
+    }
+  if (!probe->nat)
+    {
+      facts->ipv6_reason = g_strdup (_ ("the kernel has no IPv6 nat table"));
+      return TRUE;
+    }
+  facts->ipv6_usable = TRUE;
+  return TRUE;
+}
 
+/* Whether IPv6 is enabled on an interface (its disable_ipv6 is 0). */
+static gboolean
+ipv6_enabled_on (const char *name)
+{
+  g_autofree char *path = g_build_filename ("/proc/sys/net/ipv6/conf", name, "disable_ipv6", NULL);
+  g_autofree char *value = NULL;
+
+  return g_file_get_contents (path, &value, NULL, NULL) && g_strstrip (value)[0] == '0';
+}
+
+/* IPv6 in the kernel, where it is enabled, and a working ip6 nat table,
+ * without running ip6tables (which would load modules and create tables).
+ * Kuma also wants a non-loopback IPv6 address; we do not: the boot unit runs
+ * before the network is configured, when no interface has one yet, and must
+ * not drop the IPv6 rules then. An interface counts as having IPv6 when it is
+ * enabled there, address or not: it gets one as soon as it is up. */
+static gboolean
+probe_ipv6 (MtpHostFacts *facts, GError **error)
+{
+  struct ifaddrs *ifa_list = NULL;
+  g_autofree char *elsewhere = NULL;
+  MtpIpv6Probe probe = { 0 };
+
+  probe.kernel = g_file_test ("/proc/sys/net/ipv6/conf", G_FILE_TEST_IS_DIR);
   if (getifaddrs (&ifa_list) == 0)
     {
       for (struct ifaddrs *ifa = ifa_list; ifa != NULL; ifa = ifa->ifa_next)
@@ -238,13 +287,21 @@ probe_ipv6 (MtpHostFacts *facts)
         }
       freeifaddrs (ifa_list);
     }
-
-  if (ip6_nat_available ())
+  if (probe.kernel)
     {
-      facts->ipv6_usable = TRUE;
-      return;
+      g_autoptr (GDir) dir = g_dir_open ("/proc/sys/net/ipv6/conf", 0, NULL);
+      const char *name;
+
+      probe.loopback_on = ipv6_enabled_on (facts->loopback);
+      /* "all" and "default" are not interfaces. */
+      while (dir != NULL && elsewhere == NULL && (name = g_dir_read_name (dir)) != NULL)
+        if (strcmp (name, "all") != 0 && strcmp (name, "default") != 0
+            && strcmp (name, facts->loopback) != 0 && ipv6_enabled_on (name))
+          elsewhere = g_strdup (name);
+      probe.elsewhere = elsewhere;
+      probe.nat = ip6_nat_available ();
     }
-  facts->ipv6_reason = g_strdup (_ ("the kernel has no IPv6 nat table"));
+  return mtp_host_facts_decide_ipv6 (facts, &probe, error);
 }
 
 /* Only root can read the tables; whoever cannot, cannot install either.
@@ -284,8 +341,8 @@ mtp_host_facts_gather (const MtpConfig *config, GError **error)
     return NULL;
   if (!read_resolv_conf (config, facts, error))
     return NULL;
-  if (config->ip_family_mode == MTP_IP_FAMILY_MODE_DUALSTACK)
-    probe_ipv6 (facts);
+  if (config->ip_family_mode == MTP_IP_FAMILY_MODE_DUALSTACK && !probe_ipv6 (facts, error))
+    return NULL;
   if (config->redirect_dns || config->redirect_all_dns_traffic)
     {
       facts->docker_pending = TRUE;

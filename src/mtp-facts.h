@@ -26,10 +26,30 @@ typedef struct
 } MtpHostFacts;
 
 MtpHostFacts *mtp_host_facts_new (void); /* empty facts: uid 0, "lo", no IPv6 */
+
+/* What decides whether IPv6 rules are made (read from the host by
+ * mtp_host_facts_gather). */
+typedef struct
+{
+  gboolean kernel;       /* the kernel has IPv6 */
+  gboolean loopback_on;  /* IPv6 is enabled on the loopback interface */
+  const char *elsewhere; /* another interface on which IPv6 is enabled, or NULL */
+  gboolean nat;          /* there is an ip6 nat table, or one can be loaded */
+} MtpIpv6Probe;
+
+/* Sets ipv6_usable (and ipv6_reason when not) from probe. Where IPv6 is
+ * enabled on an interface but our IPv6 rules could not work (IPv6 disabled on
+ * the loopback interface, or no ip6 nat table), IPv6 traffic would bypass the
+ * proxy: FALSE with an error that names the fix. A host without IPv6 (no
+ * kernel support, or disabled on every interface) is IPv4 only, with a
+ * reason. */
+gboolean mtp_host_facts_decide_ipv6 (MtpHostFacts *facts, const MtpIpv6Probe *probe,
+                                     GError **error);
 void mtp_host_facts_free (MtpHostFacts *facts);
 
 /* In two steps, so that the caller can work while iptables-save runs: the
- * first gathers what can fail (the user, resolv.conf) and starts the
+ * first gathers what can fail (the user, resolv.conf, IPv6 with
+ * --ip-family-mode dualstack: mtp_host_facts_decide_ipv6) and starts the
  * iptables-save that the DOCKER_OUTPUT check needs; the second waits for it
  * and makes the check. Facts are complete after the second. */
 MtpHostFacts *mtp_host_facts_gather (const MtpConfig *config, GError **error);

@@ -8,6 +8,7 @@
 #include "mtp-firewalld-generated.h"
 #include "mtp-firewalld.h"
 #include "mtp-proc.h"
+#include "mtp-signal.h"
 
 /* Waits for a set of async calls on the thread-default main context. */
 typedef struct
@@ -257,7 +258,7 @@ mtp_firewalld_wait_back (MtpFirewalld *fw, guint timeout_seconds)
 
   while (!mtp_firewalld_is_running (fw))
     {
-      if (g_get_monotonic_time () >= deadline)
+      if (g_get_monotonic_time () >= deadline || mtp_signal_caught () != 0)
         return FALSE;
       g_usleep (100 * 1000);
     }
@@ -1013,21 +1014,27 @@ append_calls (GArray *calls, Op op, const GPtrArray *items)
  * max_replies_per_connection (128 by default). */
 #define MAX_IN_FLIGHT 64
 
-static void
-run_calls (MtpFirewalld *fw, GArray *calls, Waiter *waiter)
+/* interruptible: a signal stops the sending (not the calls already sent,
+ * whose answers are waited for); FALSE when it did. */
+static gboolean
+run_calls (MtpFirewalld *fw, GArray *calls, Waiter *waiter, gboolean interruptible)
 {
   guint next = 0;
 
   while (next < calls->len || waiter->pending > 0)
     {
-      while (next < calls->len && waiter->pending < MAX_IN_FLIGHT)
+      while (next < calls->len && waiter->pending < MAX_IN_FLIGHT
+             && !(interruptible && mtp_signal_caught () != 0))
         {
           Call *c = &g_array_index (calls, Call, next++);
           c->waiter = waiter;
           send_call (fw, c);
         }
+      if (waiter->pending == 0)
+        break;
       g_main_context_iteration (NULL, TRUE);
     }
+  return next == calls->len;
 }
 
 static void
@@ -1035,6 +1042,34 @@ clear_calls (GArray *calls)
 {
   for (guint i = 0; i < calls->len; i++)
     g_clear_error (&g_array_index (calls, Call, i).error);
+}
+
+/* Says what of the undo calls failed; the number of those that did not. */
+static guint
+undo_failures (const GArray *undo, GString *not_undone, guint *n_failed)
+{
+  guint n_undone = 0;
+
+  *n_failed = 0;
+  for (guint i = 0; i < undo->len; i++)
+    {
+      const Call *u = &g_array_index (undo, Call, i);
+      if (u->error != NULL)
+        {
+          g_autofree char *undo_what = describe (u);
+          g_autoptr (GError) undo_reason = NULL;
+
+          /* Part of the error, not a g_warning: the user must see it in
+           * text and JSON alike, and tests run with fatal warnings. */
+          mtp_firewalld_set_error (&undo_reason, u->error, undo_what);
+          g_string_append_printf (not_undone, "%s%s", *n_failed > 0 ? "; " : "",
+                                  undo_reason->message);
+          (*n_failed)++;
+        }
+      else
+        n_undone++;
+    }
+  return n_undone;
 }
 
 gboolean
@@ -1047,7 +1082,8 @@ mtp_firewalld_apply_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError
   g_autoptr (GError) reason = NULL;
   g_autofree char *what = NULL;
   g_autoptr (GString) not_undone = g_string_new (NULL);
-  guint n_undone = 0, n_undo_failed = 0;
+  guint n_undone, n_undo_failed = 0;
+  gboolean all_sent;
 
   if (mtp_direct_plan_is_empty (plan))
     return TRUE;
@@ -1058,12 +1094,12 @@ mtp_firewalld_apply_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError
   append_calls (calls, OP_ADD_RULE, plan->add_rules);
   append_calls (calls, OP_REMOVE_RULE, plan->remove_rules);
   append_calls (calls, OP_REMOVE_CHAIN, plan->remove_chains);
-  run_calls (fw, calls, &waiter);
+  all_sent = run_calls (fw, calls, &waiter, TRUE);
 
   for (guint i = 0; i < calls->len && failed == NULL; i++)
     if (g_array_index (calls, Call, i).error != NULL)
       failed = &g_array_index (calls, Call, i);
-  if (failed == NULL)
+  if (failed == NULL && all_sent)
     return TRUE;
 
   /* Roll back what this run changed, newest first. */
@@ -1076,39 +1112,55 @@ mtp_firewalld_apply_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError
           g_array_append_val (undo, u);
         }
     }
-  run_calls (fw, undo, &waiter);
-  for (guint i = 0; i < undo->len; i++)
+  run_calls (fw, undo, &waiter, FALSE);
+  n_undone = undo_failures (undo, not_undone, &n_undo_failed);
+
+  if (failed != NULL)
     {
-      const Call *u = &g_array_index (undo, Call, i);
-      if (u->error != NULL)
-        {
-          g_autofree char *undo_what = describe (u);
-          g_autoptr (GError) undo_reason = NULL;
-
-          /* Part of the error, not a g_warning: the user must see it in
-           * text and JSON alike, and tests run with fatal warnings. */
-          mtp_firewalld_set_error (&undo_reason, u->error, undo_what);
-          g_string_append_printf (not_undone, "%s%s", n_undo_failed > 0 ? "; " : "",
-                                  undo_reason->message);
-          n_undo_failed++;
-        }
-      else
-        n_undone++;
+      what = describe (failed);
+      mtp_firewalld_set_error (&reason, failed->error, what);
     }
-
-  what = describe (failed);
-  mtp_firewalld_set_error (&reason, failed->error, what);
+  else
+    mtp_signal_check (&reason);
   if (n_undo_failed == 0 && n_undone == 0)
     g_propagate_error (error, g_steal_pointer (&reason));
   else if (n_undo_failed == 0)
     g_set_error (error, reason->domain, reason->code,
                  _ ("%s; the %u changes this run had made were undone"), reason->message, n_undone);
   else
-    g_set_error (error, reason->domain, reason->code,
+    /* Not as before: a failure, whatever stopped the run. */
+    g_set_error (error, reason->domain,
+                 reason->code == MTP_ERROR_INTERRUPTED ? MTP_ERROR_FAILED : reason->code,
                  _ ("%s; %u of the changes this run had made could not be undone: %s"),
                  reason->message, n_undo_failed, not_undone->str);
   clear_calls (calls);
   clear_calls (undo);
+  return FALSE;
+}
+
+gboolean
+mtp_firewalld_revert_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError **error)
+{
+  g_autoptr (GArray) calls = g_array_new (FALSE, TRUE, sizeof (Call));
+  g_autoptr (GString) not_undone = g_string_new (NULL);
+  Waiter waiter = { 0 };
+  guint n_failed = 0;
+
+  if (mtp_direct_plan_is_empty (plan))
+    return TRUE;
+  if (!ensure_proxies (fw, error))
+    return FALSE;
+  append_calls (calls, OP_ADD_CHAIN, plan->add_chains);
+  append_calls (calls, OP_ADD_RULE, plan->add_rules);
+  append_calls (calls, OP_REMOVE_RULE, plan->remove_rules);
+  append_calls (calls, OP_REMOVE_CHAIN, plan->remove_chains);
+  run_calls (fw, calls, &waiter, FALSE);
+  undo_failures (calls, not_undone, &n_failed);
+  clear_calls (calls);
+  if (n_failed == 0)
+    return TRUE;
+  g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("%u calls failed: %s"), n_failed,
+               not_undone->str);
   return FALSE;
 }
 

@@ -66,7 +66,8 @@ gboolean mtp_firewalld_name_has_owner (guint timeout_seconds);
  * mtp_firewalld_new(): reloads (its Reloaded signal) and restarts or stops
  * (its name changed owner). A run compares this before and after. */
 guint mtp_firewalld_get_resets (MtpFirewalld *fw);
-/* Waits up to timeout_seconds for firewalld's name to have an owner. */
+/* Waits up to timeout_seconds for firewalld's name to have an owner; a
+ * signal (mtp-signal.h) ends the wait. */
 gboolean mtp_firewalld_wait_back (MtpFirewalld *fw, guint timeout_seconds);
 
 /* Reads state, version, backend and the settings that decide whether our rules
@@ -96,7 +97,12 @@ MtpDirect *mtp_firewalld_read_permanent (MtpFirewalld *fw, GError **error);
  * for each reply. If any fails, every call of this run that succeeded is
  * undone (in reverse order) and the error names the rule or chain and
  * firewalld's reason. */
+/* A signal (mtp-signal.h) stops the sending: what was sent is undone the same
+ * way, and the error is MTP_ERROR_INTERRUPTED. */
 gboolean mtp_firewalld_apply_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError **error);
+/* The same for taking back changes of the run: a signal does not stop it,
+ * every call is made even when one fails, and nothing is rolled back. */
+gboolean mtp_firewalld_revert_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError **error);
 
 /* Replaces the whole permanent direct configuration in one call. */
 gboolean mtp_firewalld_write_permanent (MtpFirewalld *fw, const MtpDirect *all, GError **error);

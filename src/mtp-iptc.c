@@ -13,6 +13,7 @@
 #include "mtp-error.h"
 #include "mtp-iptc-entry.h"
 #include "mtp-iptc.h"
+#include "mtp-signal.h"
 
 #define DEFAULT_LOCKFILE  "/run/xtables.lock"
 #define MAX_ATTEMPTS      5
@@ -245,6 +246,14 @@ take_lock (guint wait_seconds, GError **error)
           int saved = errno;
           g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("locking '%s': %s"), path,
                        g_strerror (saved));
+          close (fd);
+          return -1;
+        }
+      if (mtp_signal_caught () != 0)
+        {
+          g_set_error (error, MTP_ERROR, MTP_ERROR_INTERRUPTED,
+                       _ ("interrupted by %s while waiting for the xtables lock '%s'"),
+                       mtp_signal_name (mtp_signal_caught ()), path);
           close (fd);
           return -1;
         }
@@ -704,11 +713,40 @@ work_new (const Ops *ops, MtpTable table, const MtpRuleset *desired, const MtpRu
   return w;
 }
 
+/* Puts the tables committed among works[0 .. upto-1] back as they were
+ * before this run, each from a fresh read: not stopped by a signal, each one
+ * tried even when another fails (the reasons go to failures). */
+static gboolean
+put_back (GPtrArray *works, guint upto, GString *failures)
+{
+  for (guint j = 0; j < upto; j++)
+    {
+      Work *done = works->pdata[j];
+      g_autoptr (GPtrArray) orig_found = NULL;
+      g_autoptr (GPtrArray) orig_chains = NULL;
+      g_autoptr (GHashTable) orig_entries = NULL;
+      g_autoptr (GError) restore_error = NULL;
+
+      if (!done->committed)
+        continue;
+      orig_found = g_steal_pointer (&done->found);
+      orig_chains = g_steal_pointer (&done->our_chains);
+      orig_entries = g_steal_pointer (&done->chain_entries);
+      if (!restore (done, orig_found, orig_chains, orig_entries, &restore_error))
+        g_string_append_printf (failures, "%s%s", failures->len > 0 ? "; " : "",
+                                restore_error->message);
+      done->committed = FALSE;
+      if (done->report != NULL)
+        done->report->changed = FALSE;
+    }
+  return failures->len == 0;
+}
+
 /* One attempt: read, plan and commit every table; on a failed commit restore
  * the tables committed before it. */
 static gboolean
 attempt (const MtpRuleset *desired, const MtpRuleset *known, gboolean check_only, GPtrArray *tables,
-         gboolean *retry, GError **error)
+         GPtrArray *committed, gboolean *retry, GError **error)
 {
   static const Ops *const all_ops[] = { &ops4, &ops6 };
   g_autoptr (GPtrArray) works = g_ptr_array_new_with_free_func (work_free);
@@ -799,10 +837,24 @@ attempt (const MtpRuleset *desired, const MtpRuleset *known, gboolean check_only
   for (guint i = 0; i < works->len && !check_only; i++)
     {
       Work *w = works->pdata[i];
+      g_autoptr (GString) failures = g_string_new (NULL);
       int saved;
 
       if (w->in_sync)
         continue;
+      /* A signal is honoured before each commit: the tables committed so
+       * far go back, and the run ends with nothing of it applied. */
+      if (!mtp_signal_check (error))
+        {
+          if (!put_back (works, i, failures))
+            {
+              g_autoptr (GError) cause = g_steal_pointer (error);
+              g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                           _ ("%s; putting back the tables it had committed failed: %s"),
+                           cause->message, failures->str);
+            }
+          return FALSE;
+        }
       if (commit (w))
         {
           w->committed = TRUE;
@@ -817,23 +869,8 @@ attempt (const MtpRuleset *desired, const MtpRuleset *known, gboolean check_only
                    mtp_family_to_string (w->ops->family), mtp_table_to_string (w->table),
                    w->ops->strerror (saved));
       /* The tables committed so far go back to how they were. */
-      for (guint j = 0; j < i; j++)
-        {
-          Work *done = works->pdata[j];
-          g_autoptr (GPtrArray) orig_found = NULL;
-          g_autoptr (GPtrArray) orig_chains = NULL;
-          g_autoptr (GHashTable) orig_entries = NULL;
-          g_autoptr (GError) restore_error = NULL;
-
-          if (!done->committed)
-            continue;
-          orig_found = g_steal_pointer (&done->found);
-          orig_chains = g_steal_pointer (&done->our_chains);
-          orig_entries = g_steal_pointer (&done->chain_entries);
-          if (!restore (done, orig_found, orig_chains, orig_entries, &restore_error))
-            g_prefix_error (error, _ ("(and restoring failed: %s) "), restore_error->message);
-          done->report->changed = FALSE;
-        }
+      if (!put_back (works, i, failures))
+        g_prefix_error (error, _ ("(and restoring failed: %s) "), failures->str);
       return FALSE;
     }
 
@@ -842,13 +879,47 @@ attempt (const MtpRuleset *desired, const MtpRuleset *known, gboolean check_only
       Work *w = works->pdata[i];
       g_ptr_array_add (tables, g_steal_pointer (&w->report));
     }
+  /* What was committed, with what of ours each table held before, for
+   * mtp_iptc_undo_revert. */
+  for (guint i = works->len; i > 0; i--)
+    if (((Work *)works->pdata[i - 1])->committed)
+      g_ptr_array_add (committed, g_ptr_array_steal_index (works, i - 1));
   return TRUE;
+}
+
+struct _MtpIptcUndo
+{
+  GPtrArray *works; /* of Work: the tables committed, newest first */
+  int lock;         /* the xtables lock, held until the undo is freed */
+};
+
+void
+mtp_iptc_undo_free (MtpIptcUndo *undo)
+{
+  if (undo == NULL)
+    return;
+  g_ptr_array_unref (undo->works);
+  if (undo->lock >= 0)
+    close (undo->lock);
+  g_free (undo);
+}
+
+gboolean
+mtp_iptc_undo_revert (MtpIptcUndo *undo, GError **error)
+{
+  g_autoptr (GString) failures = g_string_new (NULL);
+
+  if (put_back (undo->works, undo->works->len, failures))
+    return TRUE;
+  g_set_error_literal (error, MTP_ERROR, MTP_ERROR_FAILED, failures->str);
+  return FALSE;
 }
 
 gboolean
 mtp_iptc_run (const MtpRuleset *desired, const MtpRuleset *known, gboolean check_only,
-              guint wait_seconds, GPtrArray *tables, GError **error)
+              guint wait_seconds, GPtrArray *tables, MtpIptcUndo **undo, GError **error)
 {
+  g_autoptr (GPtrArray) committed = g_ptr_array_new_with_free_func (work_free);
   int lock;
 
   if (!mtp_iptc_check_capabilities (error))
@@ -861,7 +932,7 @@ mtp_iptc_run (const MtpRuleset *desired, const MtpRuleset *known, gboolean check
       gboolean retry = FALSE;
       g_autoptr (GError) local_error = NULL;
 
-      if (attempt (desired, known, check_only, tables, &retry, &local_error))
+      if (attempt (desired, known, check_only, tables, committed, &retry, &local_error))
         break;
       if (!retry || n == MAX_ATTEMPTS)
         {
@@ -871,6 +942,15 @@ mtp_iptc_run (const MtpRuleset *desired, const MtpRuleset *known, gboolean check
         }
       g_debug ("a table changed under us, attempt %u: %s", n + 1, local_error->message);
     }
-  close (lock);
+  if (undo == NULL || committed->len == 0)
+    {
+      close (lock);
+      return TRUE;
+    }
+  /* The lock stays with the undo: no one else writes a table between our
+   * commit and a revert of it. */
+  *undo = g_new0 (MtpIptcUndo, 1);
+  (*undo)->works = g_steal_pointer (&committed);
+  (*undo)->lock = lock;
   return TRUE;
 }

@@ -13,6 +13,7 @@
 
 #include "mtp-error.h"
 #include "mtp-lock.h"
+#include "mtp-signal.h"
 
 struct _MtpLock
 {
@@ -93,6 +94,15 @@ mtp_lock_take (gboolean exclusive, const char *command, guint wait_seconds, GErr
         {
           g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("locking '%s': %s"), path,
                        g_strerror (saved));
+          close (lock->fd);
+          return NULL;
+        }
+      if (mtp_signal_caught () != 0)
+        {
+          g_set_error (error, MTP_ERROR, MTP_ERROR_INTERRUPTED,
+                       _ ("interrupted by %s while waiting for mesh-tproxy's lock '%s'; nothing "
+                          "was changed"),
+                       mtp_signal_name (mtp_signal_caught ()), path);
           close (lock->fd);
           return NULL;
         }
