@@ -15,6 +15,7 @@
 #include "mtp-kernel.h"
 #include "mtp-lock.h"
 #include "mtp-netlink.h"
+#include "mtp-record.h"
 
 /* Runs against firewalld started again after a reload or restart. */
 #define MAX_FIREWALLD_ATTEMPTS 3
@@ -97,6 +98,17 @@ static guint
 n_entries (const MtpDirect *d)
 {
   return d->chains->len + d->rules->len;
+}
+
+/* The store's install record (mtp-record.h), before the run changes it. */
+static gboolean
+record_before_change (MtpRecords *records, MtpCommand command, MtpRecordStore store,
+                      const MtpDirect *desired, GError **error)
+{
+  if (command != MTP_COMMAND_UNINSTALL)
+    return mtp_records_begin_install (records, store, desired, error);
+  mtp_records_begin_uninstall (records, store);
+  return TRUE;
 }
 
 static MtpStoreReport *
@@ -409,7 +421,7 @@ merge (const MtpDirect *foreign, const MtpDirect *ours)
 
 static gboolean
 run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired_set,
-            MtpFirewalld *fw, MtpReport *r, GError **error)
+            MtpFirewalld *fw, MtpRecords *records, MtpReport *r, GError **error)
 {
   g_autoptr (MtpFirewalldInfo) info = wait_for_running (fw, config->timeout, error);
   g_autoptr (MtpDirect) desired = NULL;
@@ -419,7 +431,7 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
   g_autoptr (MtpDirect) permanent_ours = NULL;
   g_autoptr (MtpDirect) permanent_foreign = NULL;
   g_autoptr (MtpDirect) kernel = NULL;
-  g_autoptr (MtpDirect) known = desired_set ? mtp_direct_from_ruleset (desired_set) : NULL;
+  g_autoptr (MtpDirect) known = mtp_records_known_direct (records, desired_set);
   gboolean use_permanent = command == MTP_COMMAND_UNINSTALL || config->store_firewalld;
   gboolean apply = command != MTP_COMMAND_STATUS && !r->check_only;
   MtpStoreReport *rt_store = NULL, *perm_store = NULL;
@@ -506,6 +518,11 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
   if (!apply)
     return TRUE;
 
+  if (!record_before_change (records, command, MTP_RECORD_FIREWALLD_RUNTIME, desired, error)
+      || (perm_store != NULL
+          && !record_before_change (records, command, MTP_RECORD_FIREWALLD_PERMANENT, desired,
+                                    error)))
+    return FALSE;
   if (!mtp_firewalld_apply_runtime (fw, rt_store->plan, error))
     return FALSE;
   rt_store->changed = !mtp_direct_plan_is_empty (rt_store->plan);
@@ -543,7 +560,7 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
 
 static gboolean
 run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired_set,
-             MtpReport *r, GError **error)
+             MtpRecords *records, MtpReport *r, GError **error)
 {
   g_autoptr (MtpDirectXml) xml = NULL;
   g_autoptr (MtpDirect) desired = NULL;
@@ -559,6 +576,8 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
     {
       g_autoptr (MtpDirect) none = mtp_direct_new ();
       add_store (r, "direct-xml", path, none, none);
+      if (!r->check_only)
+        mtp_records_begin_uninstall (records, MTP_RECORD_FIREWALLD_PERMANENT);
       return TRUE;
     }
   xml = mtp_direct_xml_load (config->firewalld_config_dir, error);
@@ -566,14 +585,17 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
     return FALSE;
   desired = command == MTP_COMMAND_UNINSTALL ? mtp_direct_new ()
                                              : desired_for_firewalld (desired_set, info, r);
-  known = desired_set != NULL ? mtp_direct_from_ruleset (desired_set) : NULL;
+  known = mtp_records_known_direct (records, desired_set);
   mtp_direct_split (mtp_direct_xml_get (xml), known, &ours, NULL);
   store = add_store (r, "direct-xml", path, desired, ours);
 
-  if (command == MTP_COMMAND_STATUS || r->check_only || mtp_direct_plan_is_empty (store->plan))
+  if (command == MTP_COMMAND_STATUS || r->check_only)
     return TRUE;
-  if (!mtp_direct_validate (desired, error))
+  if (!mtp_direct_validate (desired, error)
+      || !record_before_change (records, command, MTP_RECORD_FIREWALLD_PERMANENT, desired, error))
     return FALSE;
+  if (mtp_direct_plan_is_empty (store->plan))
+    return TRUE;
   mtp_direct_xml_set_ours (xml, desired, known);
   if (!mtp_direct_xml_save (xml, error))
     return FALSE;
@@ -597,7 +619,7 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
  * written directly, as when it was not running to begin with. */
 static gboolean
 run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
-               MtpFirewalld *fw, MtpReport *r, GError **error)
+               MtpFirewalld *fw, MtpRecords *records, MtpReport *r, GError **error)
 {
   gboolean apply = command != MTP_COMMAND_STATUS && !r->check_only;
 
@@ -605,7 +627,7 @@ run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *de
     {
       g_autoptr (GError) local_error = NULL;
       guint resets = mtp_firewalld_get_resets (fw);
-      gboolean ok = run_online (command, config, desired, fw, r, &local_error);
+      gboolean ok = run_online (command, config, desired, fw, records, r, &local_error);
 
       if (mtp_firewalld_get_resets (fw) == resets)
         {
@@ -633,7 +655,7 @@ run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *de
                       _ ("firewalld stopped during the run and did not come back within %u s: "
                          "its permanent configuration is written directly"),
                       config->timeout);
-              return run_offline (command, config, desired, r, error);
+              return run_offline (command, config, desired, records, r, error);
             }
           g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
                        _ ("firewalld stopped during the run and did not come back within %u s; "
@@ -664,12 +686,13 @@ note_tools (MtpReport *r)
 }
 
 static gboolean
-run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired, MtpReport *r,
-          GError **error)
+run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
+          MtpRecords *records, MtpReport *r, GError **error)
 {
   g_autoptr (GPtrArray) tables
       = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_iptc_table_free);
   gboolean check = command == MTP_COMMAND_STATUS || r->check_only;
+  g_autoptr (MtpRuleset) known = mtp_records_known_ruleset (records, desired);
 
   if (r->backend == NULL)
     r->backend = g_strdup ("iptables-legacy");
@@ -679,8 +702,18 @@ run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired
       g_free (r->backend);
       r->backend = g_steal_pointer (&both);
     }
-  if (!mtp_iptc_run (command == MTP_COMMAND_UNINSTALL ? NULL : desired, desired, check,
-                     config->wait, tables, error))
+  if (!check)
+    {
+      g_autoptr (MtpDirect) entries
+          = desired != NULL ? mtp_direct_from_ruleset (desired) : mtp_direct_new ();
+
+      /* Without the capabilities nothing is written, the record included. */
+      if (!mtp_iptc_check_capabilities (error)
+          || !record_before_change (records, command, MTP_RECORD_IPTABLES_LEGACY, entries, error))
+        return FALSE;
+    }
+  if (!mtp_iptc_run (command == MTP_COMMAND_UNINSTALL ? NULL : desired, known, check, config->wait,
+                     tables, error))
     return FALSE;
   for (guint i = 0; i < tables->len; i++)
     {
@@ -800,6 +833,8 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
   const MtpConfig *config = run->config;
   MtpReport *r = run->report;
   MtpFirewalld *fw = run->fw;
+  /* Read under the lock, as the stores are. */
+  g_autoptr (MtpRecords) records = mtp_records_load (config->state_dir, r->warnings);
   gboolean ok;
 
   for (guint i = 0;
@@ -813,13 +848,13 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
           warn (r,
                 _ ("firewalld is running: it flushes the iptables tables at its next reload or "
                    "restart (1.x) or does not see these rules; the firewalld backend keeps them"));
-        ok = run_iptc (command, config, desired, r, error);
+        ok = run_iptc (command, config, desired, records, r, error);
         break;
       case MTP_BACKEND_FIREWALLD:
         if (run->firewalld_running)
-          ok = run_firewalld (command, config, desired, fw, r, error);
+          ok = run_firewalld (command, config, desired, fw, records, r, error);
         else if (command == MTP_COMMAND_UNINSTALL || config->store_firewalld)
-          ok = run_offline (command, config, desired, r, error);
+          ok = run_offline (command, config, desired, records, r, error);
         else
           {
             g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
@@ -831,21 +866,35 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
       case MTP_BACKEND_AUTO:
       default:
         if (run->firewalld_running)
-          ok = run_firewalld (command, config, desired, fw, r, error);
+          {
+            ok = run_firewalld (command, config, desired, fw, records, r, error);
+            /* An install with --backend iptables while firewalld ran. */
+            if (ok && command == MTP_COMMAND_UNINSTALL
+                && mtp_records_get (records, MTP_RECORD_IPTABLES_LEGACY) != NULL)
+              ok = run_iptc (command, config, desired, records, r, error);
+          }
         else if (config->store_firewalld)
-          ok = run_offline (command, config, desired, r, error);
+          ok = run_offline (command, config, desired, records, r, error);
         else if (command == MTP_COMMAND_UNINSTALL)
           /* Whichever way the rules were installed: the file, if there is one,
          * and the kernel's tables. */
-          ok = run_offline (command, config, desired, r, error)
-               && run_iptc (command, config, desired, r, error);
+          ok = run_offline (command, config, desired, records, r, error)
+               && run_iptc (command, config, desired, records, r, error);
         else
-          ok = run_iptc (command, config, desired, r, error);
+          ok = run_iptc (command, config, desired, records, r, error);
         break;
     }
   if (ok && !r->check_only && command != MTP_COMMAND_STATUS
       && (desired != NULL || command == MTP_COMMAND_UNINSTALL))
     ok = set_passthrough_address (command, desired, r, error);
+  if (ok && !r->check_only && command != MTP_COMMAND_STATUS)
+    {
+      g_autoptr (GError) record_error = NULL;
+
+      /* The records written before the changes cover the stores still. */
+      if (!mtp_records_finish (records, &record_error))
+        warn (r, "%s", record_error->message);
+    }
   r->n_firewalld_writes = mtp_firewalld_get_n_writes (fw);
   finish_status (r);
   return ok;
