@@ -685,13 +685,17 @@ note_tools (MtpReport *r)
                   "ip6tables-legacy-save, not by iptables-save or nft"));
 }
 
+/* With leftovers the run goes through firewalld, and the tables are to hold
+ * nothing of ours: what an install with --backend iptables put there, which
+ * only its record tells (status: extra rules). */
 static gboolean
 run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
-          MtpRecords *records, MtpReport *r, GError **error)
+          gboolean leftovers, MtpRecords *records, MtpReport *r, GError **error)
 {
   g_autoptr (GPtrArray) tables
       = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_iptc_table_free);
   gboolean check = command == MTP_COMMAND_STATUS || r->check_only;
+  gboolean none = command == MTP_COMMAND_UNINSTALL || leftovers;
   g_autoptr (MtpRuleset) known = mtp_records_known_ruleset (records, desired);
 
   if (r->backend == NULL)
@@ -705,15 +709,15 @@ run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired
   if (!check)
     {
       g_autoptr (MtpDirect) entries
-          = desired != NULL ? mtp_direct_from_ruleset (desired) : mtp_direct_new ();
+          = desired != NULL && !none ? mtp_direct_from_ruleset (desired) : mtp_direct_new ();
 
       /* Without the capabilities nothing is written, the record included. */
       if (!mtp_iptc_check_capabilities (error)
-          || !record_before_change (records, command, MTP_RECORD_IPTABLES_LEGACY, entries, error))
+          || !record_before_change (records, none ? MTP_COMMAND_UNINSTALL : command,
+                                    MTP_RECORD_IPTABLES_LEGACY, entries, error))
         return FALSE;
     }
-  if (!mtp_iptc_run (command == MTP_COMMAND_UNINSTALL ? NULL : desired, known, check, config->wait,
-                     tables, error))
+  if (!mtp_iptc_run (none ? NULL : desired, known, check, config->wait, tables, error))
     return FALSE;
   for (guint i = 0; i < tables->len; i++)
     {
@@ -733,7 +737,7 @@ run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired
       s->changed = t->changed;
       g_ptr_array_add (r->stores, s);
     }
-  if (command == MTP_COMMAND_INSTALL)
+  if (command == MTP_COMMAND_INSTALL && !leftovers)
     note_tools (r);
   return TRUE;
 }
@@ -835,6 +839,7 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
   MtpFirewalld *fw = run->fw;
   /* Read under the lock, as the stores are. */
   g_autoptr (MtpRecords) records = mtp_records_load (config->state_dir, r->warnings);
+  gboolean iptc = FALSE; /* the run went through the legacy tables */
   gboolean ok;
 
   for (guint i = 0;
@@ -848,7 +853,8 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
           warn (r,
                 _ ("firewalld is running: it flushes the iptables tables at its next reload or "
                    "restart (1.x) or does not see these rules; the firewalld backend keeps them"));
-        ok = run_iptc (command, config, desired, records, r, error);
+        ok = run_iptc (command, config, desired, FALSE, records, r, error);
+        iptc = TRUE;
         break;
       case MTP_BACKEND_FIREWALLD:
         if (run->firewalld_running)
@@ -866,24 +872,28 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
       case MTP_BACKEND_AUTO:
       default:
         if (run->firewalld_running)
-          {
-            ok = run_firewalld (command, config, desired, fw, records, r, error);
-            /* An install with --backend iptables while firewalld ran. */
-            if (ok && command == MTP_COMMAND_UNINSTALL
-                && mtp_records_get (records, MTP_RECORD_IPTABLES_LEGACY) != NULL)
-              ok = run_iptc (command, config, desired, records, r, error);
-          }
+          ok = run_firewalld (command, config, desired, fw, records, r, error);
         else if (config->store_firewalld)
           ok = run_offline (command, config, desired, records, r, error);
         else if (command == MTP_COMMAND_UNINSTALL)
-          /* Whichever way the rules were installed: the file, if there is one,
-         * and the kernel's tables. */
-          ok = run_offline (command, config, desired, records, r, error)
-               && run_iptc (command, config, desired, records, r, error);
+          {
+            /* Whichever way the rules were installed: the file, if there is
+             * one, and the kernel's tables. */
+            ok = run_offline (command, config, desired, records, r, error)
+                 && run_iptc (command, config, desired, FALSE, records, r, error);
+            iptc = TRUE;
+          }
         else
-          ok = run_iptc (command, config, desired, records, r, error);
+          {
+            ok = run_iptc (command, config, desired, FALSE, records, r, error);
+            iptc = TRUE;
+          }
         break;
     }
+  /* Through firewalld, while the legacy tables hold what an install with
+   * --backend iptables put there: taken out (two NAT tables would compete). */
+  if (ok && !iptc && mtp_records_get (records, MTP_RECORD_IPTABLES_LEGACY) != NULL)
+    ok = run_iptc (command, config, desired, TRUE, records, r, error);
   if (ok && !r->check_only && command != MTP_COMMAND_STATUS
       && (desired != NULL || command == MTP_COMMAND_UNINSTALL))
     ok = set_passthrough_address (command, desired, r, error);

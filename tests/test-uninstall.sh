@@ -158,6 +158,7 @@ check "libiptc: and uninstall then removes everything" "$before" "$(legacy)"
 # before the change covers the new rules as well as the old.
 # shellcheck disable=SC2086
 mtp install $A > /dev/null 2>&1
+mkdir -p "$STATE"
 : > "$STATE/iptables-legacy.record.STALE1"
 # shellcheck disable=SC2086
 sb strace -f -qq -o /dev/null -e trace=rename -e inject=rename:signal=KILL:when=2 \
@@ -295,6 +296,22 @@ uninstall
 check "firewalld running: a plain uninstall exits 0" 0 $?
 check "firewalld running: the legacy tables are as before" "$before" "$(legacy)"
 check "firewalld running: firewalld's rules are as before" "$fw_before_rt" "$(runtime_rules)"
+# Installed through firewalld now: the legacy tables must not keep the old
+# rules (they would compete with firewalld's), and status says so meanwhile.
+# shellcheck disable=SC2086
+mtp install $B --store-firewalld > /dev/null 2>&1
+# shellcheck disable=SC2086
+mtp install $A --backend iptables > /dev/null 2>&1
+mtp status --store-firewalld $B > "$SB_DIR/out" 2>&1
+check "firewalld running, legacy rules of an earlier --backend iptables: status drifted, exit 6" 6 $?
+# shellcheck disable=SC2086
+mtp install $B --store-firewalld > /dev/null 2>&1
+check "firewalld running: install through firewalld exits 0" 0 $?
+check "firewalld running: it took the earlier install's rules out of the legacy tables" "$before" "$(legacy)"
+check "firewalld running: and their record" no "$([ -e "$IPTC_RECORD" ] && echo yes || echo no)"
+mtp status --store-firewalld $B > /dev/null 2>&1
+check "firewalld running: status B: in sync, exit 0" 0 $?
+uninstall
 
 # --- 4. direct.xml, firewalld stopped ------------------------------------------
 
