@@ -394,7 +394,7 @@ mtp_record_to_data (MtpRecordStore store, const MtpDirect *entries)
   g_key_file_set_comment (kf, NULL, NULL,
                           " Written by mesh-tproxy: the chains and rules its last successful "
                           "install put\n into this store, for uninstall and status. See "
-                          "mesh-tproxy(8), FILES.",
+                          "INSTALL RECORDS in mesh-tproxy(8).",
                           NULL);
   for (guint i = 0; i < entries->chains->len; i++)
     {
