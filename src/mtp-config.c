@@ -116,6 +116,10 @@ static const OptDesc options[] = {
     N_ ("DIR"),
     N_ ("firewalld's configuration directory, for direct.xml while firewalld is not running "
         "(default: /etc/firewalld)") },
+  { "state-dir", OPT_PATH, OFF (state_dir),
+    MTP_COMMAND_INSTALL | MTP_COMMAND_UNINSTALL | MTP_COMMAND_STATUS, TRUE, N_ ("DIR"),
+    N_ ("Where the record of what each install put in each store is kept (default: "
+        "$MESH_TPROXY_STATE_DIR, else /var/lib/mesh-tproxy)") },
   { "allow-firewalld-flush", OPT_BOOL, OFF (allow_firewalld_flush), MTP_COMMAND_INSTALL, TRUE,
     N_ ("BOOL"),
     N_ ("Install even though firewalld 2.x will then flush every iptables table on each "
@@ -169,6 +173,7 @@ MtpConfig *
 mtp_config_new (void)
 {
   MtpConfig *c = g_new0 (MtpConfig, 1);
+  const char *state_dir = g_getenv (MTP_STATE_DIR_ENV);
 
   c->redirect_inbound = TRUE;
   c->redirect_inbound_port = MTP_DEFAULT_INBOUND_PORT;
@@ -185,6 +190,8 @@ mtp_config_new (void)
   c->resolv_conf = g_strdup (MTP_DEFAULT_RESOLV_CONF);
   c->config_path = g_strdup (MTP_DEFAULT_CONFIG);
   c->firewalld_config_dir = g_strdup (MTP_DEFAULT_FIREWALLD_DIR);
+  c->state_dir
+      = g_strdup (state_dir != NULL && *state_dir != '\0' ? state_dir : MTP_DEFAULT_STATE_DIR);
   c->wait = MTP_DEFAULT_WAIT;
   c->timeout = MTP_DEFAULT_TIMEOUT;
   c->format = MTP_FORMAT_IPTABLES;
@@ -206,6 +213,7 @@ mtp_config_free (MtpConfig *c)
   g_free (c->resolv_conf);
   g_free (c->config_path);
   g_free (c->firewalld_config_dir);
+  g_free (c->state_dir);
   g_free (c);
 }
 

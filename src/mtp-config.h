@@ -13,6 +13,9 @@ G_BEGIN_DECLS
 #define MTP_DEFAULT_FIREWALLD_DIR "/etc/firewalld"
 #define MTP_DEFAULT_WAIT          5
 #define MTP_DEFAULT_TIMEOUT       30
+/* The unit's StateDirectory=; MESH_TPROXY_STATE_DIR moves the default. */
+#define MTP_DEFAULT_STATE_DIR "/var/lib/mesh-tproxy"
+#define MTP_STATE_DIR_ENV     "MESH_TPROXY_STATE_DIR"
 
 typedef enum
 {
@@ -73,6 +76,7 @@ typedef struct
   char *resolv_conf;
   gboolean store_firewalld;
   char *firewalld_config_dir;
+  char *state_dir; /* the install records (mtp-record.h) */
   MtpBackend backend;
   guint wait;    /* seconds, for our lock and the xtables lock */
   guint timeout; /* seconds, for firewalld */

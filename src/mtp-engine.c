@@ -15,6 +15,7 @@
 #include "mtp-kernel.h"
 #include "mtp-lock.h"
 #include "mtp-netlink.h"
+#include "mtp-record.h"
 #include "mtp-signal.h"
 #include "mtp-undo.h"
 
@@ -99,6 +100,17 @@ static guint
 n_entries (const MtpDirect *d)
 {
   return d->chains->len + d->rules->len;
+}
+
+/* The store's install record (mtp-record.h), before the run changes it. */
+static gboolean
+record_before_change (MtpRecords *records, MtpCommand command, MtpRecordStore store,
+                      const MtpDirect *desired, GError **error)
+{
+  if (command != MTP_COMMAND_UNINSTALL)
+    return mtp_records_begin_install (records, store, desired, error);
+  mtp_records_begin_uninstall (records, store);
+  return TRUE;
 }
 
 static MtpStoreReport *
@@ -421,7 +433,7 @@ merge (const MtpDirect *foreign, const MtpDirect *ours)
 
 static gboolean
 run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired_set,
-            MtpFirewalld *fw, MtpReport *r, MtpUndo *undo, GError **error)
+            MtpFirewalld *fw, MtpRecords *records, MtpReport *r, MtpUndo *undo, GError **error)
 {
   g_autoptr (MtpFirewalldInfo) info = wait_for_running (fw, config->timeout, error);
   g_autoptr (MtpDirect) desired = NULL;
@@ -431,7 +443,7 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
   g_autoptr (MtpDirect) permanent_ours = NULL;
   g_autoptr (MtpDirect) permanent_foreign = NULL;
   g_autoptr (MtpDirect) kernel = NULL;
-  g_autoptr (MtpDirect) known = desired_set ? mtp_direct_from_ruleset (desired_set) : NULL;
+  g_autoptr (MtpDirect) known = mtp_records_known_direct (records, desired_set);
   gboolean use_permanent = command == MTP_COMMAND_UNINSTALL || config->store_firewalld;
   gboolean apply = command != MTP_COMMAND_STATUS && !r->check_only;
   MtpStoreReport *rt_store = NULL, *perm_store = NULL;
@@ -518,6 +530,11 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
   if (!apply)
     return TRUE;
 
+  if (!record_before_change (records, command, MTP_RECORD_FIREWALLD_RUNTIME, desired, error)
+      || (perm_store != NULL
+          && !record_before_change (records, command, MTP_RECORD_FIREWALLD_PERMANENT, desired,
+                                    error)))
+    return FALSE;
   /* Before each change, a signal ends the run; the engine takes back what it
    * had applied (mtp_engine_run). */
   if (!mtp_direct_plan_is_empty (rt_store->plan))
@@ -552,7 +569,7 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
 
 static gboolean
 run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired_set,
-             MtpReport *r, MtpUndo *undo, GError **error)
+             MtpRecords *records, MtpReport *r, MtpUndo *undo, GError **error)
 {
   g_autoptr (MtpDirectXml) xml = NULL;
   g_autoptr (MtpDirect) desired = NULL;
@@ -568,6 +585,8 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
     {
       g_autoptr (MtpDirect) none = mtp_direct_new ();
       add_store (r, "direct-xml", path, none, none);
+      if (!r->check_only)
+        mtp_records_begin_uninstall (records, MTP_RECORD_FIREWALLD_PERMANENT);
       return TRUE;
     }
   xml = mtp_direct_xml_load (config->firewalld_config_dir, error);
@@ -575,16 +594,19 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
     return FALSE;
   desired = command == MTP_COMMAND_UNINSTALL ? mtp_direct_new ()
                                              : desired_for_firewalld (desired_set, info, r);
-  known = desired_set != NULL ? mtp_direct_from_ruleset (desired_set) : NULL;
+  known = mtp_records_known_direct (records, desired_set);
   mtp_direct_split (mtp_direct_xml_get (xml), known, &ours, NULL);
   store = add_store (r, "direct-xml", path, desired, ours);
   if (command == MTP_COMMAND_STATUS && n_entries (ours) > 0)
     warn (r, NOT_LIVE_WARNING, path);
 
-  if (command == MTP_COMMAND_STATUS || r->check_only || mtp_direct_plan_is_empty (store->plan))
+  if (command == MTP_COMMAND_STATUS || r->check_only)
     return TRUE;
-  if (!mtp_direct_validate (desired, error))
+  if (!mtp_direct_validate (desired, error)
+      || !record_before_change (records, command, MTP_RECORD_FIREWALLD_PERMANENT, desired, error))
     return FALSE;
+  if (mtp_direct_plan_is_empty (store->plan))
+    return TRUE;
   mtp_direct_xml_set_ours (xml, desired, known);
   if (!mtp_signal_check (error) || !mtp_direct_xml_save (xml, error))
     return FALSE;
@@ -606,7 +628,7 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
  * written directly, as when it was not running to begin with. */
 static gboolean
 run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
-               MtpFirewalld *fw, MtpReport *r, MtpUndo *undo, GError **error)
+               MtpFirewalld *fw, MtpRecords *records, MtpReport *r, MtpUndo *undo, GError **error)
 {
   gboolean apply = command != MTP_COMMAND_STATUS && !r->check_only;
 
@@ -615,7 +637,7 @@ run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *de
       g_autoptr (GError) local_error = NULL;
       guint resets = mtp_firewalld_get_resets (fw);
       guint mark = mtp_undo_get_length (undo);
-      gboolean ok = run_online (command, config, desired, fw, r, undo, &local_error);
+      gboolean ok = run_online (command, config, desired, fw, records, r, undo, &local_error);
 
       /* A signal ends the run, reset or not. */
       if (g_error_matches (local_error, MTP_ERROR, MTP_ERROR_INTERRUPTED))
@@ -667,7 +689,7 @@ run_firewalld (MtpCommand command, const MtpConfig *config, const MtpRuleset *de
                       _ ("firewalld stopped during the run and did not come back within %u s: "
                          "its permanent configuration is written directly"),
                       config->timeout);
-              return run_offline (command, config, desired, r, undo, error);
+              return run_offline (command, config, desired, records, r, undo, error);
             }
           g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
                        _ ("firewalld stopped during the run and did not come back within %u s; "
@@ -697,14 +719,19 @@ note_tools (MtpReport *r)
                   "ip6tables-legacy-save, not by iptables-save or nft"));
 }
 
+/* With leftovers the run goes through firewalld, and the tables are to hold
+ * nothing of ours: what an install with --backend iptables put there, which
+ * only its record tells (status: extra rules). */
 static gboolean
-run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired, MtpReport *r,
-          MtpUndo *undo, GError **error)
+run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired,
+          gboolean leftovers, MtpRecords *records, MtpReport *r, MtpUndo *undo, GError **error)
 {
   g_autoptr (GPtrArray) tables
       = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_iptc_table_free);
   MtpIptcUndo *committed = NULL;
   gboolean check = command == MTP_COMMAND_STATUS || r->check_only;
+  gboolean none = command == MTP_COMMAND_UNINSTALL || leftovers;
+  g_autoptr (MtpRuleset) known = mtp_records_known_ruleset (records, desired);
 
   if (r->backend == NULL)
     r->backend = g_strdup ("iptables-legacy");
@@ -714,8 +741,18 @@ run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired
       g_free (r->backend);
       r->backend = g_steal_pointer (&both);
     }
-  if (!mtp_iptc_run (command == MTP_COMMAND_UNINSTALL ? NULL : desired, desired, check,
-                     config->wait, tables, &committed, error))
+  if (!check)
+    {
+      g_autoptr (MtpDirect) entries
+          = desired != NULL && !none ? mtp_direct_from_ruleset (desired) : mtp_direct_new ();
+
+      /* Without the capabilities nothing is written, the record included. */
+      if (!mtp_iptc_check_capabilities (error)
+          || !record_before_change (records, none ? MTP_COMMAND_UNINSTALL : command,
+                                    MTP_RECORD_IPTABLES_LEGACY, entries, error))
+        return FALSE;
+    }
+  if (!mtp_iptc_run (none ? NULL : desired, known, check, config->wait, tables, &committed, error))
     return FALSE;
   if (committed != NULL)
     mtp_undo_push_iptc (undo, committed);
@@ -737,7 +774,7 @@ run_iptc (MtpCommand command, const MtpConfig *config, const MtpRuleset *desired
       s->changed = t->changed;
       g_ptr_array_add (r->stores, s);
     }
-  if (command == MTP_COMMAND_INSTALL)
+  if (command == MTP_COMMAND_INSTALL && !leftovers)
     note_tools (r);
   return TRUE;
 }
@@ -983,6 +1020,9 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
   MtpReport *r = run->report;
   MtpFirewalld *fw = run->fw;
   g_autoptr (MtpUndo) undo = mtp_undo_new ();
+  /* Read under the lock, as the stores are. */
+  g_autoptr (MtpRecords) records = mtp_records_load (config->state_dir, r->warnings);
+  gboolean iptc = FALSE; /* the run went through the legacy tables */
   gboolean ok;
 
   for (guint i = 0;
@@ -996,14 +1036,15 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
           warn (r,
                 _ ("firewalld is running: it flushes the iptables tables at its next reload or "
                    "restart (1.x) or does not see these rules; the firewalld backend keeps them"));
-        ok = run_iptc (command, config, desired, r, undo, error);
+        ok = run_iptc (command, config, desired, FALSE, records, r, undo, error);
+        iptc = TRUE;
         break;
       case MTP_BACKEND_FIREWALLD:
         if (run->firewalld_running)
-          ok = run_firewalld (command, config, desired, fw, r, undo, error);
+          ok = run_firewalld (command, config, desired, fw, records, r, undo, error);
         else if (command == MTP_COMMAND_UNINSTALL || command == MTP_COMMAND_STATUS
                  || config->store_firewalld)
-          ok = run_offline (command, config, desired, r, undo, error);
+          ok = run_offline (command, config, desired, records, r, undo, error);
         else
           {
             g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
@@ -1015,22 +1056,30 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
       case MTP_BACKEND_AUTO:
       default:
         if (run->firewalld_running)
-          ok = run_firewalld (command, config, desired, fw, r, undo, error);
+          ok = run_firewalld (command, config, desired, fw, records, r, undo, error);
         else if (config->store_firewalld)
-          ok = run_offline (command, config, desired, r, undo, error);
+          ok = run_offline (command, config, desired, records, r, undo, error);
         else if (command == MTP_COMMAND_UNINSTALL)
-          /* Whichever way the rules were installed: the file, if there is one,
-         * and the kernel's tables. */
-          ok = run_offline (command, config, desired, r, undo, error)
-               && run_iptc (command, config, desired, r, undo, error);
+          {
+            /* Whichever way the rules were installed: the file, if there is
+             * one, and the kernel's tables. */
+            ok = run_offline (command, config, desired, records, r, undo, error)
+                 && run_iptc (command, config, desired, FALSE, records, r, undo, error);
+            iptc = TRUE;
+          }
         else
           {
-            ok = run_iptc (command, config, desired, r, undo, error);
+            ok = run_iptc (command, config, desired, FALSE, records, r, undo, error);
+            iptc = TRUE;
             if (ok && command == MTP_COMMAND_STATUS)
               status_direct_xml (config, desired, r);
           }
         break;
     }
+  /* Through firewalld, while the legacy tables hold what an install with
+   * --backend iptables put there: taken out (two NAT tables would compete). */
+  if (ok && !iptc && mtp_records_get (records, MTP_RECORD_IPTABLES_LEGACY) != NULL)
+    ok = run_iptc (command, config, desired, TRUE, records, r, undo, error);
   if (ok && !r->check_only && command != MTP_COMMAND_STATUS
       && (desired != NULL || command == MTP_COMMAND_UNINSTALL))
     ok = set_passthrough_address (command, desired, r, undo, error);
@@ -1056,6 +1105,14 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
           _ ("%s came after the last change of this run: the run was completed, and its "
              "changes stay"),
           mtp_signal_name (mtp_signal_caught ()));
+  if (ok && !r->check_only && command != MTP_COMMAND_STATUS)
+    {
+      g_autoptr (GError) record_error = NULL;
+
+      /* The records written before the changes cover the stores still. */
+      if (!mtp_records_finish (records, &record_error))
+        warn (r, "%s", record_error->message);
+    }
   return ok;
 }
 

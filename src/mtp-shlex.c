@@ -136,7 +136,12 @@ read_token (const char **p, GString *tok, GError **error)
         }
       else
         {
-          g_string_append_c (tok, *s++);
+          /* A run of ordinary characters at once (install records hold
+           * thousands of lines). */
+          gsize n = strcspn (s, "\\'\" \t\r\n");
+
+          g_string_append_len (tok, s, (gssize)n);
+          s += n;
         }
     }
   *p = s;
@@ -147,25 +152,26 @@ char **
 mtp_shlex_split (const char *text, GError **error)
 {
   g_autoptr (GPtrArray) tokens = NULL;
+  g_autoptr (GString) tok = NULL;
   const char *p = text;
 
   g_return_val_if_fail (text != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   tokens = g_ptr_array_new_with_free_func (g_free);
+  /* One buffer for every token: a copy of each the size it is. */
+  tok = g_string_new (NULL);
   for (;;)
     {
-      g_autoptr (GString) tok = NULL;
-
       while (is_space (*p))
         p++;
       if (*p == '\0')
         break;
 
-      tok = g_string_new (NULL);
+      g_string_truncate (tok, 0);
       if (!read_token (&p, tok, error))
         return NULL;
-      g_ptr_array_add (tokens, g_string_free (g_steal_pointer (&tok), FALSE));
+      g_ptr_array_add (tokens, g_strndup (tok->str, tok->len));
     }
   g_ptr_array_add (tokens, NULL);
   return (char **)g_ptr_array_free (g_steal_pointer (&tokens), FALSE);

@@ -220,8 +220,10 @@ fi
 rm -f "$tmp/second-name.xml"
 
 # --- runs killed between a temporary file and its rename --------------------------
-# strace delivers SIGKILL when the program enters its first rename (direct.xml.old's:
-# both temporary files exist) or its second (direct.xml's).
+# strace delivers SIGKILL when the program enters its first renameat (direct.xml.old's:
+# both temporary files exist) or its second (direct.xml's). (The install record,
+# written before and after direct.xml, is renamed with rename(2), which strace
+# counts apart.)
 
 fresh_cfg
 kills=0
@@ -231,7 +233,7 @@ for i in 1 2 3 4 5 6 7 8; do
   when=$((1 + i % 2))
   before=$(sha256sum < "$cfg/direct.xml")
   unshare --net -- strace -f -qq -o /dev/null -e trace=rename,renameat,renameat2 \
-    -e inject=rename,renameat,renameat2:signal=KILL:when=$when \
+    -e inject=renameat,renameat2:signal=KILL:when=$when \
     "$MESH_TPROXY" install --kuma-dp-user 0 --backend firewalld --store-firewalld \
     --firewalld-config-dir "$cfg" --redirect-outbound-port $((16000 + i)) \
     > /dev/null 2>&1 < /dev/null
@@ -378,11 +380,20 @@ rc=$?
 result "nobody, default lock: install exits 4" 4 "Permission denied"
 unchanged "nobody, default lock: nothing changed" "$before" "$cfg"
 
-# A lock nobody can take: the run gets as far as direct.xml.
+# A lock nobody can take: the run gets as far as its install record, which
+# it cannot write in root's state directory.
 : > "$tmp/lock"
 chown $NOBODY "$tmp/lock"
 as_nobody install --kuma-dp-user 0 --backend firewalld --store-firewalld --redirect-outbound-port 16001 \
   --firewalld-config-dir "$cfg"
+result "nobody: offline install stops at the install record, exit 4" 4 \
+  "cannot write mesh-tproxy's install record in '$MESH_TPROXY_STATE_DIR': Permission denied" "needs root"
+unchanged "nobody: offline install (record) changed nothing" "$before" "$cfg"
+# And a state directory of its own: the run gets as far as direct.xml.
+mkdir "$tmp/nobody-state"
+chown $NOBODY "$tmp/nobody-state"
+as_nobody install --kuma-dp-user 0 --backend firewalld --store-firewalld --redirect-outbound-port 16001 \
+  --firewalld-config-dir "$cfg" --state-dir "$tmp/nobody-state"
 result "nobody: offline install exits 4 with what to do" 4 \
   "cannot write in firewalld's configuration directory '$cfg': Permission denied" "needs root"
 unchanged "nobody: offline install changed nothing" "$before" "$cfg"

@@ -83,7 +83,7 @@ done
 # 2. mesh-tproxy(8): sections.
 sections=$(sed -n 's/^\.SH "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$page8" | tr '\n' '|')
 check "mesh-tproxy.8: sections" \
-  "NAME|SYNOPSIS|DESCRIPTION|COMMANDS|OPTIONS|BACKENDS|LOCKING|SIGNALS|FIREWALLD CAVEATS|EXIT STATUS|JSON OUTPUT|ENVIRONMENT|FILES|EXAMPLES|SEE ALSO|" \
+  "NAME|SYNOPSIS|DESCRIPTION|COMMANDS|OPTIONS|BACKENDS|INSTALL RECORDS|LOCKING|SIGNALS|FIREWALLD CAVEATS|EXIT STATUS|JSON OUTPUT|ENVIRONMENT|FILES|EXAMPLES|SEE ALSO|" \
   "$sections"
 
 # 3. Every option of every command, under that command. An option's entry is

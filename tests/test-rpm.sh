@@ -65,6 +65,7 @@ has "the program" /usr/sbin/mesh-tproxy
 has "the unit" /usr/lib/systemd/system/mesh-tproxy.service
 has "the sysusers.d entry" /usr/lib/sysusers.d/mesh-tproxy.conf
 has "the tmpfiles.d entry" /usr/lib/tmpfiles.d/mesh-tproxy.conf
+has "the state directory (the install records)" /var/lib/mesh-tproxy
 has "the configuration" /etc/mesh-tproxy/mesh-tproxy.conf
 has "mesh-tproxy(8)" '/usr/share/man/man8/mesh-tproxy\.8(\.gz|\.xz|\.bz2)?'
 has "mesh-tproxy.conf(5)" '/usr/share/man/man5/mesh-tproxy\.conf\.5(\.gz|\.xz|\.bz2)?'

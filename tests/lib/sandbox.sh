@@ -5,7 +5,8 @@
 # directory. Nothing of the host's netfilter rules or /etc/firewalld is used.
 #
 #   . tests/lib/sandbox.sh
-#   sandbox_start            # bus + namespace; sets SB_DIR SB_NS, exports DBUS_SYSTEM_BUS_ADDRESS
+#   sandbox_start            # bus + namespace; sets SB_DIR SB_NS, exports DBUS_SYSTEM_BUS_ADDRESS,
+#                            # MESH_TPROXY_LOCK_FILE and MESH_TPROXY_STATE_DIR (under SB_DIR)
 #   sandbox_firewalld_start  # firewalld in SB_NS using $SB_DIR/etc; waits for RUNNING
 #   sb ip addr               # run a command inside the namespace
 #   sandbox_firewalld_stop
@@ -45,6 +46,9 @@ EOT
   # mesh-tproxy's own lock: one per sandbox.
   MESH_TPROXY_LOCK_FILE=$SB_DIR/mesh-tproxy.lock
   export MESH_TPROXY_LOCK_FILE
+  # And its install records (--state-dir): one directory per sandbox.
+  MESH_TPROXY_STATE_DIR=$SB_DIR/state
+  export MESH_TPROXY_STATE_DIR
   ip netns add "$SB_NS"
   ip -n "$SB_NS" link set lo up
   # firewalld reads firewalld.conf from its --system-config directory.
