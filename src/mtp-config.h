@@ -101,7 +101,9 @@ void mtp_config_free (MtpConfig *config);
  * value, MTP_ERROR_INVALID_CONFIG naming the file, key and value. */
 MtpConfig *mtp_config_parse (MtpCommand command, int argc, char **argv, GError **error);
 
-/* Loads a key file into config (exposed for tests). */
+/* Loads a key file into config (exposed for tests). A file that someone
+ * other than root and the caller could have written is refused
+ * (mtp-file.h). */
 gboolean mtp_config_load_file (MtpConfig *config, const char *path, GError **error);
 /* Applies one option by its long name (as on the command line, without "--"). */
 gboolean mtp_config_set (MtpConfig *config, const char *name, const char *value, GError **error);

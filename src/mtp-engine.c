@@ -9,6 +9,7 @@
 #include "mtp-direct-xml.h"
 #include "mtp-engine.h"
 #include "mtp-error.h"
+#include "mtp-file.h"
 #include "mtp-firewalld.h"
 #include "mtp-iptc.h"
 #include "mtp-json.h"
@@ -769,6 +770,9 @@ mtp_engine_begin (MtpCommand command, const MtpConfig *config, MtpReport *r, GEr
   run->config = config;
   run->report = r;
   r->check_only = config->check || (command == MTP_COMMAND_UNINSTALL && config->dry_run);
+  /* A bus of someone else's would answer as firewalld. */
+  if (!mtp_file_check_system_bus (error))
+    return NULL;
   /* Before anything is read: a run that changes things waits for the one
    * before it, and a read-only one sees no run half-way. */
   run->lock = mtp_lock_take (command != MTP_COMMAND_STATUS && !r->check_only,

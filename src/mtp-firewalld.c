@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mtp-error.h"
+#include "mtp-file.h"
 #include "mtp-firewalld-generated.h"
 #include "mtp-firewalld.h"
 
@@ -521,10 +522,15 @@ mtp_firewalld_offline_info (const char *config_dir)
   info->version = installed_version_from_package ();
   if (info->version == NULL)
     {
-      const char *argv[] = { "firewall-offline-cmd", "--version", NULL };
+      g_autoptr (GError) error = NULL;
+      g_autofree char *program = mtp_file_find_program ("firewall-offline-cmd", &error);
+      const char *argv[] = { program, "--version", NULL };
 
-      if (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                        NULL, NULL, &out, NULL, &status, NULL)
+      if (program == NULL)
+        g_debug ("firewalld's version unknown: %s", error->message);
+      if (program != NULL
+          && g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                           NULL, &status, NULL)
           && status == 0 && out != NULL && g_ascii_isdigit (g_strstrip (out)[0]))
         info->version = g_strdup (out);
       else
