@@ -14,6 +14,7 @@
 #include "mtp-file.h"
 #include "mtp-iptc-entry.h"
 #include "mtp-iptc.h"
+#include "mtp-test-hooks.h"
 
 #define DEFAULT_LOCKFILE  "/run/xtables.lock"
 #define MAX_ATTEMPTS      5
@@ -598,23 +599,16 @@ restore (Work *w, GPtrArray *orig_found, GPtrArray *orig_chains, GHashTable *ori
   return TRUE;
 }
 
-static guint commit_counter;
-
-/* MTP_TEST_FAIL_COMMIT=N:ERRNO, see the header. */
+/* The test build can make a commit fail (mtp-test-hooks.h). */
 static gboolean
 commit (Work *w)
 {
-  const char *hook = g_getenv ("MTP_TEST_FAIL_COMMIT");
-  guint n = ++commit_counter;
+  int errsv;
 
-  if (hook != NULL)
+  if (mtp_test_hook_fail_commit (&errsv))
     {
-      g_auto (GStrv) parts = g_strsplit (hook, ":", 2);
-      if (parts[0] && parts[1] && (guint)g_ascii_strtoull (parts[0], NULL, 10) == n)
-        {
-          errno = (int)g_ascii_strtoull (parts[1], NULL, 10);
-          return FALSE;
-        }
+      errno = errsv;
+      return FALSE;
     }
   return w->ops->commit (w->h);
 }

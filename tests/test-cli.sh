@@ -353,6 +353,60 @@ run install --dry-run --kuma-dp-user 0 --skip-resolv-conf --store-firewalld
 exited 0 && out_has_line "-N KUMA_MESH_OUTBOUND"
 report $? "the seed document's options with --kuma-dp-user 0"
 
+# --- test hooks: only in the test build (src/mtp-test-hooks.h) ------------------
+# The installed program ($MESH_TPROXY) reads no test hook from the environment:
+# their names are not in the binary, and setting them changes nothing. The test
+# build ($MESH_TPROXY_TEST) has them, which shows that the checks can see them.
+
+real=${MESH_TPROXY_REAL:-$MESH_TPROXY} # (not the memcheck pass's wrapper)
+test_build=${MESH_TPROXY_TEST:-$srcdir/build/src/mesh-tproxy-test}
+for hook in MTP_LOCALEDIR MTP_TEST_FAIL_COMMIT MTP_TEST_HOOKS; do
+  if grep -qa "$hook" "$real"; then
+    not_ok "the installed program does not name $hook" "found in $real"
+  else
+    ok "the installed program does not name $hook"
+  fi
+done
+for hook in MTP_LOCALEDIR MTP_TEST_FAIL_COMMIT; do
+  if grep -qa "$hook" "$test_build"; then ok "the test build names $hook"; else
+    not_ok "the test build names $hook" "not in $test_build"; fi
+done
+# A catalogue of someone's choosing (it could crash the program with a format
+# string of its own): ignored by the installed program.
+if command -v msgfmt > /dev/null 2>&1; then
+  mkdir -p "$tmp/locale/de/LC_MESSAGES"
+  printf 'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "Usage:"\nmsgstr "CRAFTED CATALOGUE"\n' \
+    > "$tmp/crafted.po"
+  msgfmt -o "$tmp/locale/de/LC_MESSAGES/mesh-tproxy.mo" "$tmp/crafted.po"
+  out=$(MTP_LOCALEDIR=$tmp/locale LANGUAGE=de LC_ALL=C.UTF-8 "$MESH_TPROXY" --help 2>&1)
+  case $out in
+    *"CRAFTED CATALOGUE"*) not_ok "MTP_LOCALEDIR has no effect on the installed program" "$out" ;;
+    *Usage:*) ok "MTP_LOCALEDIR has no effect on the installed program" ;;
+    *) not_ok "MTP_LOCALEDIR has no effect on the installed program" "$out" ;;
+  esac
+  out=$(MTP_LOCALEDIR=$tmp/locale LANGUAGE=de LC_ALL=C.UTF-8 "$test_build" --help 2>&1)
+  case $out in
+    *"CRAFTED CATALOGUE"*) ok "MTP_LOCALEDIR is used by the test build" ;;
+    *) not_ok "MTP_LOCALEDIR is used by the test build" "$out" ;;
+  esac
+else
+  not_ok "MTP_LOCALEDIR has no effect on the installed program" "msgfmt (gettext) is not installed"
+fi
+if [ -n "$netns" ]; then
+  MTP_TEST_FAIL_COMMIT=1:1
+  export MTP_TEST_FAIL_COMMIT
+  run install --kuma-dp-user 0 --backend iptables
+  exited 0
+  report $? "MTP_TEST_FAIL_COMMIT has no effect on the installed program (install exits 0)"
+  $netns "$test_build" install --kuma-dp-user 0 --backend iptables > "$tmp/out" 2> "$tmp/err" < /dev/null
+  rc=$?
+  exited 1 && err_has "committing the"
+  report $? "MTP_TEST_FAIL_COMMIT makes the test build's first commit fail (exit 1)"
+  unset MTP_TEST_FAIL_COMMIT
+else
+  for d in installed test-build; do ok "MTP_TEST_FAIL_COMMIT, $d # SKIP needs root for a private network namespace"; done
+fi
+
 # --- the config file ----------------------------------------------------------
 
 cat >"$tmp/ports.conf" <<'EOF'
