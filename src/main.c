@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "mtp-cli.h"
+#include "mtp-file.h"
 #include "mtp-test-hooks.h"
 
 int
@@ -13,6 +14,9 @@ main (int argc, char **argv)
   /* The test build's catalogues are those of the build tree (build/po). */
   const char *localedir = mtp_test_hook_localedir ();
 
+  /* Before anything is opened: no file of ours may become fd 0, 1 or 2. */
+  if (!mtp_file_open_standard_streams ())
+    return 1;
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

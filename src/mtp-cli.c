@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mtp-builder.h"
 #include "mtp-cli.h"
@@ -25,14 +27,15 @@ static const struct
 };
 
 static void
-print_usage (FILE *out)
+print_usage (GString *out)
 {
-  fprintf (out, "%s\n  mesh-tproxy COMMAND [OPTION…]\n\n%s\n", _ ("Usage:"), _ ("Commands:"));
+  g_string_append_printf (out, "%s\n  mesh-tproxy COMMAND [OPTION…]\n\n%s\n", _ ("Usage:"),
+                          _ ("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _ (commands[i].summary));
-  fprintf (out, "\n%s\n",
-           _ ("Run 'mesh-tproxy COMMAND --help' for the options of a command, "
-              "'mesh-tproxy --version' for the version."));
+    g_string_append_printf (out, "  %-10s %s\n", commands[i].name, _ (commands[i].summary));
+  g_string_append_printf (out, "\n%s\n",
+                          _ ("Run 'mesh-tproxy COMMAND --help' for the options of a command, "
+                             "'mesh-tproxy --version' for the version."));
 }
 
 static void
@@ -95,12 +98,12 @@ render (const MtpConfig *config, const MtpRuleset *ruleset, GError **error)
 }
 
 static void
-print_report (const MtpConfig *config, const MtpReport *report, const GError *error)
+print_report (const MtpConfig *config, const MtpReport *report, const GError *error, GString *out)
 {
   if (config->json)
     {
       g_autofree char *json = mtp_report_to_json (report, error);
-      fputs (json, stdout);
+      g_string_append (out, json);
       return;
     }
   for (guint i = 0; i < report->notices->len; i++)
@@ -110,12 +113,14 @@ print_report (const MtpConfig *config, const MtpReport *report, const GError *er
   if (error == NULL)
     {
       g_autofree char *text = mtp_report_to_text (report);
-      fputs (text, stdout);
+      g_string_append (out, text);
     }
 }
 
+/* What is for standard output goes to out (see finish_output); changed is
+ * set when the run made changes. */
 static MtpExitCode
-run_command (MtpCommand command, const MtpConfig *config)
+run_command (MtpCommand command, const MtpConfig *config, GString *out, gboolean *changed)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (MtpHostFacts) facts = NULL;
@@ -148,7 +153,7 @@ run_command (MtpCommand command, const MtpConfig *config)
       run = mtp_engine_begin (command, config, report, &error);
       if (run == NULL)
         {
-          print_report (config, report, error);
+          print_report (config, report, error, out);
           if (!config->json)
             print_error (error);
           return mtp_error_to_exit_code (error);
@@ -170,12 +175,13 @@ run_command (MtpCommand command, const MtpConfig *config)
           print_error (error);
           return mtp_error_to_exit_code (error);
         }
-      fputs (text, stdout);
-      return fflush (stdout) == 0 ? MTP_EXIT_OK : MTP_EXIT_FAILURE;
+      g_string_append (out, text);
+      return MTP_EXIT_OK;
     }
 
   ok = mtp_engine_run (run, ruleset, &error);
-  print_report (config, report, ok ? NULL : error);
+  *changed = ok && report->changed && !report->check_only;
+  print_report (config, report, ok ? NULL : error, out);
   if (!ok)
     {
       if (!config->json)
@@ -202,8 +208,8 @@ run_command (MtpCommand command, const MtpConfig *config)
   return MTP_EXIT_OK;
 }
 
-int
-mtp_cli_run (int argc, char **argv)
+static MtpExitCode
+run (int argc, char **argv, GString *out, gboolean *changed)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (MtpConfig) config = NULL;
@@ -212,17 +218,20 @@ mtp_cli_run (int argc, char **argv)
 
   if (name == NULL)
     {
-      print_usage (stderr);
+      g_autoptr (GString) usage = g_string_new (NULL);
+
+      print_usage (usage);
+      g_printerr ("%s", usage->str);
       return MTP_EXIT_USAGE;
     }
   if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0 || strcmp (name, "help") == 0)
     {
-      print_usage (stdout);
+      print_usage (out);
       return MTP_EXIT_OK;
     }
   if (strcmp (name, "--version") == 0)
     {
-      printf ("mesh-tproxy %s\n", PACKAGE_VERSION);
+      g_string_append_printf (out, "mesh-tproxy %s\n", PACKAGE_VERSION);
       return MTP_EXIT_OK;
     }
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -246,7 +255,7 @@ mtp_cli_run (int argc, char **argv)
       if (g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED))
         {
           g_autofree char *help = mtp_config_help (command);
-          fputs (help, stdout);
+          g_string_append (out, help);
           return MTP_EXIT_OK;
         }
       print_error (error);
@@ -257,5 +266,60 @@ mtp_cli_run (int argc, char **argv)
   if (config->verbose)
     g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
 
-  return run_command (command, config);
+  return run_command (command, config, out, changed);
+}
+
+/* Standard output is written here, once, at the end: what was meant for it
+ * must arrive there. A full disk or a broken file is an error (exit 1), not
+ * a silent success. A run that had already failed keeps its own exit
+ * status; the changes of a run that made them stay made, so exit 1 does not
+ * then mean that nothing is applied: the message says so. */
+static MtpExitCode
+finish_output (const GString *out, MtpExitCode code, gboolean changed)
+{
+  gsize done = 0;
+  int errsv = 0;
+
+  while (done < out->len)
+    {
+      ssize_t n = write (STDOUT_FILENO, out->str + done, out->len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          errsv = errno;
+          break;
+        }
+      done += (gsize)n;
+    }
+  if (errsv == 0)
+    return code;
+  if (changed)
+    g_printerr (_ ("mesh-tproxy: cannot write to standard output: %s; the changes of this run "
+                   "were made ('mesh-tproxy status' shows them)\n"),
+                g_strerror (errsv));
+  else
+    g_printerr (_ ("mesh-tproxy: cannot write to standard output: %s\n"), g_strerror (errsv));
+  switch (code)
+    {
+      case MTP_EXIT_OK:
+      case MTP_EXIT_NOT_INSTALLED:
+      case MTP_EXIT_DRIFTED:
+      case MTP_EXIT_PERMANENT_ONLY:
+      case MTP_EXIT_UNKNOWN:
+        return MTP_EXIT_FAILURE;
+      default:
+        return code;
+    }
+}
+
+int
+mtp_cli_run (int argc, char **argv)
+{
+  g_autoptr (GString) out = g_string_new (NULL);
+  gboolean changed = FALSE;
+  MtpExitCode code = run (argc, argv, out, &changed);
+
+  return finish_output (out, code, changed);
 }

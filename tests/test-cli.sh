@@ -353,6 +353,69 @@ run install --dry-run --kuma-dp-user 0 --skip-resolv-conf --store-firewalld
 exited 0 && out_has_line "-N KUMA_MESH_OUTBOUND"
 report $? "the seed document's options with --kuma-dp-user 0"
 
+# --- standard streams: closed at the start, or failing --------------------------
+# A closed descriptor 0, 1 or 2 is opened on /dev/null first, so that no file
+# the run opens becomes standard output; a write to standard output that
+# fails is an error (exit 1) with a message, also after the changes were made.
+
+# run_out TARGET ARG…: as run, standard output to TARGET ("closed": closed).
+run_out() {
+  target=$1
+  shift
+  if [ "$target" = closed ]; then
+    $netns "$MESH_TPROXY" "$@" >&- 2>"$tmp/err" </dev/null
+  else
+    $netns "$MESH_TPROXY" "$@" >"$target" 2>"$tmp/err" </dev/null
+  fi
+  rc=$?
+  : >"$tmp/out"
+}
+
+run_out closed show --kuma-dp-user 0
+exited 0 && [ ! -s "$tmp/err" ]
+report $? "show with standard output closed: exit 0, nothing said (it went to /dev/null)"
+for args in "show --kuma-dp-user 0" "show --kuma-dp-user 0 --format json" "--help" "--version" \
+  "show --help" "status --kuma-dp-user 0 --backend firewalld --store-firewalld --firewalld-config-dir $tmp/fwfull"; do
+  mkdir -p "$tmp/fwfull"
+  # shellcheck disable=SC2086 # split on purpose
+  run_out /dev/full $args
+  exited 1 && err_has "mesh-tproxy: cannot write to standard output: No space left on device" &&
+    ! err_has "changes of this run were made"
+  report $? "$args >/dev/full: exit 1, and says why"
+done
+if [ -n "$netns" ]; then
+  rm -rf "$tmp/fwfull"
+  mkdir "$tmp/fwfull"
+  offline="--kuma-dp-user 0 --backend firewalld --store-firewalld --firewalld-config-dir $tmp/fwfull"
+  # shellcheck disable=SC2086
+  run_out /dev/full install --json $offline
+  exited 1 && err_has "cannot write to standard output: No space left on device; the changes of this run were made ('mesh-tproxy status' shows them)" &&
+    grep -q KUMA_MESH_OUTBOUND "$tmp/fwfull/direct.xml"
+  report $? "install --json >/dev/full: the rules are in direct.xml, exit 1, and the message says so"
+  # shellcheck disable=SC2086
+  run_out /dev/full install --json $offline
+  exited 1 && err_has "cannot write to standard output" && ! err_has "changes of this run were made"
+  report $? "the same again (nothing to change) >/dev/full: exit 1, no changes claimed"
+  # Standard output closed, and a report larger than stdio's buffer: written
+  # while the lock file is open, which took descriptor 1 before.
+  ports=$(seq -s, 20001 2 20400)
+  # shellcheck disable=SC2086
+  run_out closed install --json $offline --exclude-outbound-ports "$ports"
+  holder=$(cat "$MESH_TPROXY_LOCK_FILE")
+  exited 0 && case $holder in [0-9]*" install") true ;; *) false ;; esac
+  report $? "install --json with standard output closed: exit 0, the lock file holds only 'PID install'"
+  grep -q 'dport 20399' "$tmp/fwfull/direct.xml"
+  report $? "... and the rules were written"
+  # Standard error closed: the messages do not land in a file of ours either.
+  # shellcheck disable=SC2086
+  $netns "$MESH_TPROXY" install $offline --exclude-outbound-ports 9 >"$tmp/out" 2>&- </dev/null
+  rc=$?
+  exited 0 && case $(cat "$MESH_TPROXY_LOCK_FILE") in [0-9]*" install") true ;; *) false ;; esac
+  report $? "install with standard error closed: exit 0, the lock file holds only 'PID install'"
+else
+  for d in json-full again closed closed-rules stderr; do ok "$d # SKIP needs root for a private network namespace"; done
+fi
+
 # --- test hooks: only in the test build (src/mtp-test-hooks.h) ------------------
 # The installed program ($MESH_TPROXY) reads no test hook from the environment:
 # their names are not in the binary, and setting them changes nothing. The test
