@@ -38,10 +38,81 @@ print_usage (GString *out)
                              "'mesh-tproxy --version' for the version."));
 }
 
+/* Messages leave the program here (print_error, print_notices, print_report
+ * and the log writer), with the values in them as they came: from the
+ * command line, files, the host. A newline or an escape sequence in a value
+ * must not reach the terminal or the journal as such. Control characters
+ * (C0, DEL, C1), Unicode format characters (bidirectional overrides, …) and
+ * line and paragraph separators become visible escapes (\n, \x1b, \u202e),
+ * bytes that are not UTF-8 become \xNN; everything else, translated text
+ * included, stays as it is. */
+static char *
+escape_message (const char *text, gssize length)
+{
+  const char *end = text + (length < 0 ? strlen (text) : (gsize)length);
+  GString *out = g_string_sized_new ((gsize)(end - text));
+
+  for (const char *p = text; p < end;)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+      const char *next;
+
+      if (c == (gunichar)-1 || c == (gunichar)-2 || c == 0)
+        {
+          g_string_append_printf (out, "\\x%02x", (guint)(guchar)*p);
+          p++;
+          continue;
+        }
+      next = g_utf8_next_char (p);
+      switch (g_unichar_type (c))
+        {
+          case G_UNICODE_CONTROL:
+          case G_UNICODE_FORMAT:
+          case G_UNICODE_LINE_SEPARATOR:
+          case G_UNICODE_PARAGRAPH_SEPARATOR:
+            if (c == '\n')
+              g_string_append (out, "\\n");
+            else if (c == '\r')
+              g_string_append (out, "\\r");
+            else if (c == '\t')
+              g_string_append (out, "\\t");
+            else if (c < 0x80)
+              g_string_append_printf (out, "\\x%02x", (guint)c);
+            else if (c <= 0xffff)
+              g_string_append_printf (out, "\\u%04x", (guint)c);
+            else
+              g_string_append_printf (out, "\\U%08x", (guint)c);
+            break;
+          default:
+            g_string_append_len (out, p, next - p);
+        }
+      p = next;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* GLib's messages (g_debug with --verbose, g_warning) the same way, all on
+ * standard error: standard output carries the report (and JSON). */
+static GLogWriterOutput
+write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  g_autofree GLogField *copy = g_memdup2 (fields, sizeof *fields * n_fields);
+  g_autofree char *escaped = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (strcmp (copy[i].key, "MESSAGE") == 0 && copy[i].value != NULL && escaped == NULL)
+      {
+        escaped = escape_message (copy[i].value, copy[i].length);
+        copy[i].value = escaped;
+        copy[i].length = -1;
+      }
+  return g_log_writer_default (level, copy, n_fields, data);
+}
+
 static void
 print_error (const GError *error)
 {
-  g_autofree char *message = g_strdup (error->message);
+  g_autofree char *message = escape_message (error->message, -1);
 
   /* GOption's own messages start with a capital letter; ours do not. */
   if (error->domain == G_OPTION_ERROR)
@@ -50,10 +121,14 @@ print_error (const GError *error)
 }
 
 static void
-print_notices (const MtpRuleset *ruleset)
+print_notices (const GPtrArray *notices)
 {
-  for (guint i = 0; i < ruleset->notices->len; i++)
-    g_printerr ("mesh-tproxy: %s\n", (const char *)ruleset->notices->pdata[i]);
+  for (guint i = 0; i < notices->len; i++)
+    {
+      g_autofree char *notice = escape_message (notices->pdata[i], -1);
+
+      g_printerr ("mesh-tproxy: %s\n", notice);
+    }
 }
 
 static char *
@@ -106,10 +181,13 @@ print_report (const MtpConfig *config, const MtpReport *report, const GError *er
       g_string_append (out, json);
       return;
     }
-  for (guint i = 0; i < report->notices->len; i++)
-    g_printerr ("mesh-tproxy: %s\n", (const char *)report->notices->pdata[i]);
+  print_notices (report->notices);
   for (guint i = 0; i < report->warnings->len; i++)
-    g_printerr (_ ("mesh-tproxy: warning: %s\n"), (const char *)report->warnings->pdata[i]);
+    {
+      g_autofree char *warning = escape_message (report->warnings->pdata[i], -1);
+
+      g_printerr (_ ("mesh-tproxy: warning: %s\n"), warning);
+    }
   if (error == NULL)
     {
       g_autofree char *text = mtp_report_to_text (report);
@@ -168,7 +246,7 @@ run_command (MtpCommand command, const MtpConfig *config, GString *out, gboolean
   if (show)
     {
       if (config->format != MTP_FORMAT_JSON)
-        print_notices (ruleset);
+        print_notices (ruleset->notices);
       text = render (config, ruleset, &error);
       if (text == NULL)
         {
@@ -239,7 +317,9 @@ run (int argc, char **argv, GString *out, gboolean *changed)
       command = commands[i].command;
   if (command == 0)
     {
-      g_printerr (_ ("mesh-tproxy: unknown command '%s'\n"), name);
+      g_autofree char *escaped = escape_message (name, -1);
+
+      g_printerr (_ ("mesh-tproxy: unknown command '%s'\n"), escaped);
       g_printerr (_ ("Run 'mesh-tproxy --help' for the commands.\n"));
       return MTP_EXIT_USAGE;
     }
@@ -317,9 +397,13 @@ finish_output (const GString *out, MtpExitCode code, gboolean changed)
 int
 mtp_cli_run (int argc, char **argv)
 {
-  g_autoptr (GString) out = g_string_new (NULL);
+  g_autoptr (GString) out = NULL;
   gboolean changed = FALSE;
-  MtpExitCode code = run (argc, argv, out, &changed);
+  MtpExitCode code;
 
+  g_log_writer_default_set_use_stderr (TRUE);
+  g_log_set_writer_func (write_log, NULL, NULL);
+  out = g_string_new (NULL);
+  code = run (argc, argv, out, &changed);
   return finish_output (out, code, changed);
 }

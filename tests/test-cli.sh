@@ -17,6 +17,7 @@ command -v python3 >/dev/null 2>&1 || { echo "Bail out! python3 is needed"; exit
 LC_ALL=C
 LANG=C
 export LC_ALL LANG
+unset LANGUAGE
 unset G_MESSAGES_DEBUG
 # Never the host's firewalld: a system bus that does not exist.
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/mtp-test-bus
@@ -352,6 +353,56 @@ fails "--family with --format json" 2 "--family" "" -- \
 run install --dry-run --kuma-dp-user 0 --skip-resolv-conf --store-firewalld
 exited 0 && out_has_line "-N KUMA_MESH_OUTBOUND"
 report $? "the seed document's options with --kuma-dp-user 0"
+
+# --- values in messages: control characters and invalid UTF-8 escaped -----------
+# Where messages leave the program (errors, notices, warnings, --verbose), a
+# newline, an escape sequence or a bidirectional override in a value is
+# printed as a visible escape, never as itself; text that is valid and
+# printable (translations included, see test-i18n) is left alone.
+
+esc=$(printf '\033')
+# escaped DESC LINES NEEDLE -- ARG…: exit 2, stderr of exactly LINES lines
+# holding NEEDLE, with no ESC, no other control character, nothing on stdout.
+# In a UTF-8 locale, where GLib passes every byte through as it is.
+escaped() {
+  desc=$1 lines=$2 needle=$3
+  shift 4
+  LC_ALL=C.UTF-8
+  run "$@"
+  LC_ALL=C
+  n_lines=$(wc -l <"$tmp/err")
+  if [ "$rc" -ne 2 ]; then
+    not_ok "$desc" "exit code $rc, expected 2"
+  elif [ "$n_lines" -ne "$lines" ]; then
+    not_ok "$desc" "$n_lines lines on stderr, expected $lines"
+  elif ! has "$tmp/err" "$needle"; then
+    not_ok "$desc" "stderr lacks: $needle"
+  elif grep -q "$esc" "$tmp/err" || LC_ALL=C grep -q '[[:cntrl:]]' "$tmp/err" ||
+    tr -d '\n' <"$tmp/err" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+    not_ok "$desc" "a control character on stderr"
+  else
+    ok "$desc"
+  fi
+}
+escaped "a newline, an escape sequence and U+202E in --kuma-dp-user" 1 \
+  "proxy user 'evil\\n\\x1b[31mred\\u202e' does not exist" -- \
+  show --kuma-dp-user "$(printf 'evil\n\033[31mred\342\200\256')"
+escaped "a C1 control character (U+009B, CSI) in --kuma-dp-user" 1 \
+  "proxy user 'a\\u009b2J' does not exist" -- show --kuma-dp-user "$(printf 'a\302\2332J')"
+escaped "a newline and an escape in a configuration file's path" 1 \
+  "config file '$tmp/a\\nb\\x1bc': no such file" -- show --config "$(printf '%s/a\nb\033c' "$tmp")"
+escaped "an escape sequence in an unknown command" 2 \
+  "mesh-tproxy: unknown command 'inst\\x1b[2J'" -- "$(printf 'inst\033[2J')"
+escaped "invalid UTF-8 in an unknown command" 2 "mesh-tproxy: unknown command 'x\\xff\\xfe'" -- \
+  "$(printf 'x\377\376')"
+# --verbose: GLib's messages, on standard error, escaped the same way.
+printf 'nameserver 192.0.2.1\nnameserver 1.2.3.4\033]0;pwned\007\n' >"$tmp/escape-resolv.conf"
+LC_ALL=C.UTF-8
+run show --kuma-dp-user 0 --redirect-dns --resolv-conf "$tmp/escape-resolv.conf" --verbose
+LC_ALL=C
+exited 0 && err_has "resolv.conf: ignoring nameserver '1.2.3.4\\x1b]0;pwned\\x07'" &&
+  ! grep -q "$esc" "$tmp/err" && ! grep -q "$esc" "$tmp/out" && ! out_has "DEBUG"
+report $? "--verbose: a nameserver with an escape sequence, escaped, on standard error"
 
 # --- standard streams: closed at the start, or failing --------------------------
 # A closed descriptor 0, 1 or 2 is opened on /dev/null first, so that no file
