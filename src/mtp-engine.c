@@ -551,7 +551,7 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
   g_autoptr (MtpDirect) ours = NULL;
   g_autoptr (MtpDirect) known = NULL;
   g_autofree char *path = g_build_filename (config->firewalld_config_dir, "direct.xml", NULL);
-  g_autoptr (MtpFirewalldInfo) info = mtp_firewalld_offline_info (config->firewalld_config_dir);
+  g_autoptr (MtpFirewalldInfo) info = NULL;
   MtpStoreReport *store;
 
   g_free (r->backend);
@@ -564,6 +564,9 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
     }
   xml = mtp_direct_xml_load (config->firewalld_config_dir, error);
   if (xml == NULL)
+    return FALSE;
+  if (command != MTP_COMMAND_UNINSTALL
+      && (info = mtp_firewalld_offline_info (config->firewalld_config_dir, error)) == NULL)
     return FALSE;
   desired = command == MTP_COMMAND_UNINSTALL ? mtp_direct_new ()
                                              : desired_for_firewalld (desired_set, info, r);

@@ -360,6 +360,73 @@ mtp_file_check_parent (const char *path, const char *what, GError **error)
   return check_on_path (&c, r.real, &r.st, error);
 }
 
+gboolean
+mtp_file_read (const char *path, const char *what, MtpFileTrust trust, gsize max_size,
+               char **contents, gsize *length, GError **error)
+{
+  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  g_autofree char *buf = NULL;
+  gsize len = 0;
+  struct stat st;
+  int errsv;
+
+  if (fd < 0)
+    {
+      errsv = errno;
+      g_set_error (error, MTP_ERROR,
+                   errsv == ENOENT                     ? MTP_ERROR_NOT_FOUND
+                   : errsv == EACCES || errsv == EPERM ? MTP_ERROR_PERMISSION
+                                                       : MTP_ERROR_FAILED,
+                   _ ("reading '%s': %s"), path, g_strerror (errsv));
+      return FALSE;
+    }
+  if (fstat (fd, &st) != 0 || !S_ISREG (st.st_mode))
+    {
+      errsv = S_ISREG (st.st_mode) ? errno : EINVAL;
+      close (fd);
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("reading '%s': %s"), path,
+                   errsv == EINVAL ? _ ("not a regular file") : g_strerror (errsv));
+      return FALSE;
+    }
+  if (!mtp_file_check_trusted (fd, path, what, trust, error))
+    {
+      close (fd);
+      return FALSE;
+    }
+  /* Read to the end, in case it grows, but never past the limit. */
+  buf = g_malloc (max_size + 2);
+  for (;;)
+    {
+      ssize_t n = read (fd, buf + len, max_size + 1 - len);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          errsv = errno;
+          close (fd);
+          g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("reading '%s': %s"), path,
+                       g_strerror (errsv));
+          return FALSE;
+        }
+      len += (gsize)n;
+      if (n == 0 || len > max_size)
+        break;
+    }
+  close (fd);
+  if (len > max_size)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("reading '%s': larger than %lu bytes"),
+                   path, (unsigned long)max_size);
+      return FALSE;
+    }
+  buf[len] = '\0';
+  *contents = g_steal_pointer (&buf);
+  if (length != NULL)
+    *length = len;
+  return TRUE;
+}
+
 char *
 mtp_file_find_program (const char *name, GError **error)
 {

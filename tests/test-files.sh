@@ -345,6 +345,27 @@ for how in "chmod 666" "chmod 664" "chown $NOBODY"; do
   unchanged "direct.xml after '$how': nothing changed" "$before" "$cfg"
 done
 
+# firewalld.conf: its settings choose the rules while firewalld is stopped
+# (RFC3964_IPv4=yes: no IPv6 rules).
+fresh_trust
+printf 'RFC3964_IPv4=no\n' > "$cfg/firewalld.conf"
+chmod 666 "$cfg/firewalld.conf"
+before=$(describe "$cfg")
+install_offline "$cfg"
+result "firewalld.conf everyone can write: install refused, exit 1" 1 \
+  "firewalld's configuration '$cfg/firewalld.conf' is writable by users other than its owner (mode 0666)" \
+  "nothing was changed"
+unchanged "firewalld.conf everyone can write: nothing changed" "$before" "$cfg"
+chmod 644 "$cfg/firewalld.conf"
+install_offline "$cfg"
+if [ "$rc" -eq 0 ] &&
+  grep -qF 'ipv="ipv6" table="nat" chain="KUMA_MESH_OUTBOUND"' "$cfg/direct.xml"; then
+  tap_ok "root's firewalld.conf is read (RFC3964_IPv4=no: IPv6 rules written)"
+else
+  tap_not_ok "root's firewalld.conf is read (RFC3964_IPv4=no: IPv6 rules written)" \
+    "exit code $rc" "$(cat "$tmp/err")"
+fi
+
 # resolv.conf chooses which DNS queries go to the proxy.
 dns_install() { install_offline "$cfg" --redirect-dns --resolv-conf "$1"; }
 fresh_trust
