@@ -5,17 +5,20 @@
 #include <locale.h>
 
 #include "mtp-cli.h"
+#include "mtp-file.h"
+#include "mtp-test-hooks.h"
 
 int
 main (int argc, char **argv)
 {
-  /* Test hook: MTP_LOCALEDIR, when set, replaces LOCALEDIR so that the tests
-   * can use the catalogues compiled in the build tree (build/po) before they
-   * are installed. */
-  const char *localedir = g_getenv ("MTP_LOCALEDIR");
+  /* The test build's catalogues are those of the build tree (build/po). */
+  const char *localedir = mtp_test_hook_localedir ();
 
+  /* Before anything is opened: no file of ours may become fd 0, 1 or 2. */
+  if (!mtp_file_open_standard_streams ())
+    return 1;
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL && *localedir != '\0' ? localedir : LOCALEDIR);
+  bindtextdomain (GETTEXT_PACKAGE, localedir != NULL ? localedir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <glib/gi18n.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mtp-builder.h"
 #include "mtp-cli.h"
@@ -26,20 +28,92 @@ static const struct
 };
 
 static void
-print_usage (FILE *out)
+print_usage (GString *out)
 {
-  fprintf (out, "%s\n  mesh-tproxy COMMAND [OPTION…]\n\n%s\n", _ ("Usage:"), _ ("Commands:"));
+  g_string_append_printf (out, "%s\n  mesh-tproxy COMMAND [OPTION…]\n\n%s\n", _ ("Usage:"),
+                          _ ("Commands:"));
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
-    fprintf (out, "  %-10s %s\n", commands[i].name, _ (commands[i].summary));
-  fprintf (out, "\n%s\n",
-           _ ("Run 'mesh-tproxy COMMAND --help' for the options of a command, "
-              "'mesh-tproxy --version' for the version."));
+    g_string_append_printf (out, "  %-10s %s\n", commands[i].name, _ (commands[i].summary));
+  g_string_append_printf (out, "\n%s\n",
+                          _ ("Run 'mesh-tproxy COMMAND --help' for the options of a command, "
+                             "'mesh-tproxy --version' for the version."));
+}
+
+/* Messages leave the program here (print_error, print_notices, print_report
+ * and the log writer), with the values in them as they came: from the
+ * command line, files, the host. A newline or an escape sequence in a value
+ * must not reach the terminal or the journal as such. Control characters
+ * (C0, DEL, C1), Unicode format characters (bidirectional overrides, …) and
+ * line and paragraph separators become visible escapes (\n, \x1b, \u202e),
+ * bytes that are not UTF-8 become \xNN; everything else, translated text
+ * included, stays as it is. */
+static char *
+escape_message (const char *text, gssize length)
+{
+  const char *end = text + (length < 0 ? strlen (text) : (gsize)length);
+  GString *out = g_string_sized_new ((gsize)(end - text));
+
+  for (const char *p = text; p < end;)
+    {
+      gunichar c = g_utf8_get_char_validated (p, end - p);
+      const char *next;
+
+      if (c == (gunichar)-1 || c == (gunichar)-2 || c == 0)
+        {
+          g_string_append_printf (out, "\\x%02x", (guint)(guchar)*p);
+          p++;
+          continue;
+        }
+      next = g_utf8_next_char (p);
+      switch (g_unichar_type (c))
+        {
+          case G_UNICODE_CONTROL:
+          case G_UNICODE_FORMAT:
+          case G_UNICODE_LINE_SEPARATOR:
+          case G_UNICODE_PARAGRAPH_SEPARATOR:
+            if (c == '\n')
+              g_string_append (out, "\\n");
+            else if (c == '\r')
+              g_string_append (out, "\\r");
+            else if (c == '\t')
+              g_string_append (out, "\\t");
+            else if (c < 0x80)
+              g_string_append_printf (out, "\\x%02x", (guint)c);
+            else if (c <= 0xffff)
+              g_string_append_printf (out, "\\u%04x", (guint)c);
+            else
+              g_string_append_printf (out, "\\U%08x", (guint)c);
+            break;
+          default:
+            g_string_append_len (out, p, next - p);
+        }
+      p = next;
+    }
+  return g_string_free (out, FALSE);
+}
+
+/* GLib's messages (g_debug with --verbose, g_warning) the same way, all on
+ * standard error: standard output carries the report (and JSON). */
+static GLogWriterOutput
+write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
+{
+  g_autofree GLogField *copy = g_memdup2 (fields, sizeof *fields * n_fields);
+  g_autofree char *escaped = NULL;
+
+  for (gsize i = 0; i < n_fields; i++)
+    if (strcmp (copy[i].key, "MESSAGE") == 0 && copy[i].value != NULL && escaped == NULL)
+      {
+        escaped = escape_message (copy[i].value, copy[i].length);
+        copy[i].value = escaped;
+        copy[i].length = -1;
+      }
+  return g_log_writer_default (level, copy, n_fields, data);
 }
 
 static void
 print_error (const GError *error)
 {
-  g_autofree char *message = g_strdup (error->message);
+  g_autofree char *message = escape_message (error->message, -1);
 
   /* GOption's own messages start with a capital letter; ours do not. */
   if (error->domain == G_OPTION_ERROR)
@@ -71,10 +145,14 @@ fail_early (MtpCommand command, gboolean json, const GError *error)
 }
 
 static void
-print_notices (const MtpRuleset *ruleset)
+print_notices (const GPtrArray *notices)
 {
-  for (guint i = 0; i < ruleset->notices->len; i++)
-    g_printerr ("mesh-tproxy: %s\n", (const char *)ruleset->notices->pdata[i]);
+  for (guint i = 0; i < notices->len; i++)
+    {
+      g_autofree char *notice = escape_message (notices->pdata[i], -1);
+
+      g_printerr ("mesh-tproxy: %s\n", notice);
+    }
 }
 
 static char *
@@ -119,27 +197,32 @@ render (const MtpConfig *config, const MtpRuleset *ruleset, GError **error)
 }
 
 static void
-print_report (const MtpConfig *config, const MtpReport *report, const GError *error)
+print_report (const MtpConfig *config, const MtpReport *report, const GError *error, GString *out)
 {
   if (config->json)
     {
       g_autofree char *json = mtp_report_to_json (report, error);
-      fputs (json, stdout);
+      g_string_append (out, json);
       return;
     }
-  for (guint i = 0; i < report->notices->len; i++)
-    g_printerr ("mesh-tproxy: %s\n", (const char *)report->notices->pdata[i]);
+  print_notices (report->notices);
   for (guint i = 0; i < report->warnings->len; i++)
-    g_printerr (_ ("mesh-tproxy: warning: %s\n"), (const char *)report->warnings->pdata[i]);
+    {
+      g_autofree char *warning = escape_message (report->warnings->pdata[i], -1);
+
+      g_printerr (_ ("mesh-tproxy: warning: %s\n"), warning);
+    }
   if (error == NULL)
     {
       g_autofree char *text = mtp_report_to_text (report);
-      fputs (text, stdout);
+      g_string_append (out, text);
     }
 }
 
+/* What is for standard output goes to out (see finish_output); changed is
+ * set when the run made changes. */
 static MtpExitCode
-run_command (MtpCommand command, const MtpConfig *config)
+run_command (MtpCommand command, const MtpConfig *config, GString *out, gboolean *changed)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (MtpHostFacts) facts = NULL;
@@ -179,7 +262,7 @@ run_command (MtpCommand command, const MtpConfig *config)
       run = mtp_engine_begin (command, config, report, &error);
       if (run == NULL)
         {
-          print_report (config, report, error);
+          print_report (config, report, error, out);
           if (!config->json)
             print_error (error);
           return mtp_error_to_exit_code (error);
@@ -194,19 +277,20 @@ run_command (MtpCommand command, const MtpConfig *config)
   if (show)
     {
       if (config->format != MTP_FORMAT_JSON)
-        print_notices (ruleset);
+        print_notices (ruleset->notices);
       text = render (config, ruleset, &error);
       if (text == NULL)
         {
           print_error (error);
           return mtp_error_to_exit_code (error);
         }
-      fputs (text, stdout);
-      return fflush (stdout) == 0 ? MTP_EXIT_OK : MTP_EXIT_FAILURE;
+      g_string_append (out, text);
+      return MTP_EXIT_OK;
     }
 
   ok = mtp_engine_run (run, ruleset, &error);
-  print_report (config, report, ok ? NULL : error);
+  *changed = ok && report->changed && !report->check_only;
+  print_report (config, report, ok ? NULL : error, out);
   if (!ok)
     {
       if (!config->json)
@@ -233,8 +317,8 @@ run_command (MtpCommand command, const MtpConfig *config)
   return MTP_EXIT_OK;
 }
 
-int
-mtp_cli_run (int argc, char **argv)
+static MtpExitCode
+run (int argc, char **argv, GString *out, gboolean *changed)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (MtpConfig) config = NULL;
@@ -247,17 +331,20 @@ mtp_cli_run (int argc, char **argv)
 
   if (name == NULL)
     {
-      print_usage (stderr);
+      g_autoptr (GString) usage = g_string_new (NULL);
+
+      print_usage (usage);
+      g_printerr ("%s", usage->str);
       return MTP_EXIT_USAGE;
     }
   if (strcmp (name, "--help") == 0 || strcmp (name, "-h") == 0 || strcmp (name, "help") == 0)
     {
-      print_usage (stdout);
+      print_usage (out);
       return MTP_EXIT_OK;
     }
   if (strcmp (name, "--version") == 0)
     {
-      printf ("mesh-tproxy %s\n", PACKAGE_VERSION);
+      g_string_append_printf (out, "mesh-tproxy %s\n", PACKAGE_VERSION);
       return MTP_EXIT_OK;
     }
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
@@ -270,7 +357,9 @@ mtp_cli_run (int argc, char **argv)
     }
   if (command == 0)
     {
-      g_printerr (_ ("mesh-tproxy: unknown command '%s'\n"), name);
+      g_autofree char *escaped = escape_message (name, -1);
+
+      g_printerr (_ ("mesh-tproxy: unknown command '%s'\n"), escaped);
       g_printerr (_ ("Run 'mesh-tproxy --help' for the commands.\n"));
       return MTP_EXIT_USAGE;
     }
@@ -287,7 +376,7 @@ mtp_cli_run (int argc, char **argv)
       if (g_error_matches (error, G_OPTION_ERROR, G_OPTION_ERROR_FAILED))
         {
           g_autofree char *help = mtp_config_help (command);
-          fputs (help, stdout);
+          g_string_append (out, help);
           return MTP_EXIT_OK;
         }
       if (json)
@@ -300,5 +389,64 @@ mtp_cli_run (int argc, char **argv)
   if (config->verbose)
     g_setenv ("G_MESSAGES_DEBUG", "all", TRUE);
 
-  return run_command (command, config);
+  return run_command (command, config, out, changed);
+}
+
+/* Standard output is written here, once, at the end: what was meant for it
+ * must arrive there. A full disk or a broken file is an error (exit 1), not
+ * a silent success. A run that had already failed keeps its own exit
+ * status; the changes of a run that made them stay made, so exit 1 does not
+ * then mean that nothing is applied: the message says so. */
+static MtpExitCode
+finish_output (const GString *out, MtpExitCode code, gboolean changed)
+{
+  gsize done = 0;
+  int errsv = 0;
+
+  while (done < out->len)
+    {
+      ssize_t n = write (STDOUT_FILENO, out->str + done, out->len - done);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          errsv = errno;
+          break;
+        }
+      done += (gsize)n;
+    }
+  if (errsv == 0)
+    return code;
+  if (changed)
+    g_printerr (_ ("mesh-tproxy: cannot write to standard output: %s; the changes of this run "
+                   "were made ('mesh-tproxy status' shows them)\n"),
+                g_strerror (errsv));
+  else
+    g_printerr (_ ("mesh-tproxy: cannot write to standard output: %s\n"), g_strerror (errsv));
+  switch (code)
+    {
+      case MTP_EXIT_OK:
+      case MTP_EXIT_NOT_INSTALLED:
+      case MTP_EXIT_DRIFTED:
+      case MTP_EXIT_PERMANENT_ONLY:
+      case MTP_EXIT_UNKNOWN:
+        return MTP_EXIT_FAILURE;
+      default:
+        return code;
+    }
+}
+
+int
+mtp_cli_run (int argc, char **argv)
+{
+  g_autoptr (GString) out = NULL;
+  gboolean changed = FALSE;
+  MtpExitCode code;
+
+  g_log_writer_default_set_use_stderr (TRUE);
+  g_log_set_writer_func (write_log, NULL, NULL);
+  out = g_string_new (NULL);
+  code = run (argc, argv, out, &changed);
+  return finish_output (out, code, changed);
 }

@@ -10,6 +10,7 @@
 
 #include "mtp-config.h"
 #include "mtp-error.h"
+#include "mtp-file.h"
 #include "mtp-parse.h"
 
 typedef enum
@@ -412,7 +413,8 @@ config_error_take (GError **error, const char *path, char *msg)
 #define MAX_CONFIG_SIZE (1024 * 1024)
 
 /* Opened without blocking (a FIFO would wait for a writer) and read only if
- * it is a regular file of sensible size. */
+ * it is a regular file of sensible size that mtp_file_check_trusted trusts
+ * (its refusal is MTP_ERROR_FAILED, exit status 1, not a bad file). */
 static gboolean
 read_config_file (const char *path, char **contents, gsize *length, GError **error)
 {
@@ -441,6 +443,13 @@ read_config_file (const char *path, char **contents, gsize *length, GError **err
       return config_error (error, path,
                            S_ISDIR (st.st_mode) ? _ ("a directory, not a file")
                                                 : _ ("not a regular file"));
+    }
+  /* Its values decide what is redirected and what is not, as root. */
+  if (!mtp_file_check_trusted (fd, path, _ ("the configuration file"), MTP_FILE_TRUST_DEFAULT,
+                               error))
+    {
+      close (fd);
+      return FALSE;
     }
   if (st.st_size > MAX_CONFIG_SIZE)
     {

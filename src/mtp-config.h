@@ -112,7 +112,9 @@ MtpConfig *mtp_config_parse (MtpCommand command, int argc, char **argv, GError *
  * are parsed, so that a bad option is reported as JSON too. */
 gboolean mtp_config_json_requested (MtpCommand command, int argc, char **argv);
 
-/* Loads a key file into config (exposed for tests). */
+/* Loads a key file into config (exposed for tests). A file that someone
+ * other than root and the caller could have written is refused
+ * (mtp-file.h). */
 gboolean mtp_config_load_file (MtpConfig *config, const char *path, GError **error);
 /* Applies one option by its long name (as on the command line, without "--"). */
 gboolean mtp_config_set (MtpConfig *config, const char *name, const char *value, GError **error);

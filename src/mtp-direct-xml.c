@@ -17,6 +17,7 @@
 
 #include "mtp-direct-xml.h"
 #include "mtp-error.h"
+#include "mtp-file.h"
 #include "mtp-render.h"
 #include "mtp-shlex.h"
 #include "mtp-xml.h"
@@ -143,6 +144,10 @@ read_file (const char *path, char **contents, gsize *length, GError **error)
     return fail_io (error, errno, _ ("reading '%s'"), path);
   if (!S_ISREG (st.st_mode))
     return fail_at (error, path, 0, _ ("not a regular file"));
+  /* What it holds besides ours goes on to firewalld, which runs as root. */
+  if (!mtp_file_check_trusted (fd, path, _ ("firewalld's direct configuration"),
+                               MTP_FILE_TRUST_DEFAULT, error))
+    return FALSE;
   if (st.st_size > MAX_FILE_SIZE)
     return fail_at (error, path, 0, _ ("larger than 16 MiB"));
 
@@ -1493,44 +1498,6 @@ open_directory (const char *dir, GError **error)
   return -1;
 }
 
-/* Refuses a directory that others than its owner can write (unless it is
- * sticky, where they cannot rename or remove our files), and, for a run as
- * root, one that root does not own: whoever can change the directory can swap
- * direct.xml, or the files written next to it, for a link or a file of their
- * own while we write, and so choose the firewall that firewalld loads as root.
- * (Write access granted by an ACL shows in the group bits, the ACL's mask.) */
-static gboolean
-check_directory (int dirfd, const char *dir, GError **error)
-{
-  g_autofree char *quoted = mtp_shlex_quote (dir);
-  struct stat st;
-
-  if (fstat (dirfd, &st) != 0)
-    return fail_io (error, errno, _ ("writing in '%s'"), dir);
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 && (st.st_mode & S_ISVTX) == 0)
-    {
-      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
-                   _ ("firewalld's configuration directory '%s' is writable by users other than "
-                      "its owner (mode %04o): any of them could swap direct.xml for a link or a "
-                      "file of their own while mesh-tproxy writes it, and so choose the rules "
-                      "firewalld loads as root; nothing was changed: make the directory writable "
-                      "by its owner only ('chmod go-w %s') and run again"),
-                   dir, (unsigned int)(st.st_mode & 07777), quoted);
-      return FALSE;
-    }
-  if (geteuid () == 0 && st.st_uid != 0)
-    {
-      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
-                   _ ("firewalld's configuration directory '%s' belongs to UID %u, not root: its "
-                      "owner could swap direct.xml for a link or a file of their own at any "
-                      "time, and so choose the rules firewalld loads as root; nothing was "
-                      "changed: give the directory to root ('chown root %s') and run again"),
-                   dir, (unsigned int)st.st_uid, quoted);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Before anything is written: a run without the right to write fails with
  * MTP_ERROR_PERMISSION and has changed nothing. */
 static gboolean
@@ -1625,7 +1592,12 @@ mtp_direct_xml_save (MtpDirectXml *xml, GError **error)
   old_path = g_build_filename (xml->dir, DIRECT_XML_OLD, NULL);
   /* Nothing is written until all of these pass. */
   dirfd = open_directory (xml->dir, error);
-  if (dirfd < 0 || !check_directory (dirfd, xml->dir, error)
+  /* Whoever could change the directory could swap direct.xml, or the files
+   * written next to it, for a link or a file of their own while we write,
+   * and so choose the firewall that firewalld loads as root. */
+  if (dirfd < 0
+      || !mtp_file_check_trusted (dirfd, xml->dir, _ ("firewalld's configuration directory"),
+                                  MTP_FILE_TRUST_DEFAULT, error)
       || !check_writable (dirfd, xml->dir, error)
       || !open_current (dirfd, xml->dir, xml->path, &current, &st, error))
     return FALSE;
@@ -1659,7 +1631,9 @@ mtp_direct_xml_revert (MtpDirectXml *xml, GError **error)
   g_return_val_if_fail (xml != NULL, FALSE);
 
   dirfd = open_directory (xml->dir, error);
-  if (dirfd < 0 || !check_directory (dirfd, xml->dir, error))
+  if (dirfd < 0
+      || !mtp_file_check_trusted (dirfd, xml->dir, _ ("firewalld's configuration directory"),
+                                  MTP_FILE_TRUST_DEFAULT, error))
     return FALSE;
   if (xml->original == NULL)
     {

@@ -28,7 +28,9 @@ typedef struct _MtpDirectXml MtpDirectXml;
  * expansion, and prints nothing; a document with a <!DOCTYPE> (stopped at
  * once, before any declaration in it is read), a NUL byte (in 8-bit
  * encodings) and files over 16 MiB are refused. A symbolic link is
- * followed for reading (but not replaced by mtp_direct_xml_save). */
+ * followed for reading (but not replaced by mtp_direct_xml_save). A file
+ * that mtp_file_check_trusted does not trust (others can write it, it
+ * belongs to neither root nor the caller, …) is refused: MTP_ERROR_FAILED. */
 MtpDirectXml *mtp_direct_xml_load (const char *dir, GError **error);
 void mtp_direct_xml_free (MtpDirectXml *xml);
 
@@ -58,9 +60,11 @@ void mtp_direct_xml_set_ours (MtpDirectXml *xml, const MtpDirect *desired, const
  * too); rename over direct.xml, fsync of the directory. Temporary files that
  * killed runs left behind are removed first. Refused before anything is
  * written (MTP_ERROR_FAILED, saying why and what to do): a directory that is a
- * symbolic link, that users other than its owner can write (unless sticky),
- * or, run as root, that root does not own; a direct.xml that is a symbolic
- * link. No right to write in the directory is
+ * symbolic link, or that mtp_file_check_trusted (mtp-file.h) does not trust
+ * (users other than its owner can write it, unless it is sticky; it belongs
+ * to neither root nor the caller; a directory above it that everyone can
+ * write); a direct.xml that is a symbolic link. No right to write in the
+ * directory is
  * MTP_ERROR_PERMISSION, also before anything is written. A direct.xml with
  * other names (hard links) is replaced; they keep the previous content. A
  * failure leaves direct.xml as it was and no temporary file. */

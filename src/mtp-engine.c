@@ -9,6 +9,7 @@
 #include "mtp-direct-xml.h"
 #include "mtp-engine.h"
 #include "mtp-error.h"
+#include "mtp-file.h"
 #include "mtp-firewalld.h"
 #include "mtp-iptc.h"
 #include "mtp-json.h"
@@ -576,7 +577,7 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
   g_autoptr (MtpDirect) ours = NULL;
   g_autoptr (MtpDirect) known = NULL;
   g_autofree char *path = g_build_filename (config->firewalld_config_dir, "direct.xml", NULL);
-  g_autoptr (MtpFirewalldInfo) info = mtp_firewalld_offline_info (config->firewalld_config_dir);
+  g_autoptr (MtpFirewalldInfo) info = NULL;
   MtpStoreReport *store;
 
   g_free (r->backend);
@@ -591,6 +592,9 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
     }
   xml = mtp_direct_xml_load (config->firewalld_config_dir, error);
   if (xml == NULL)
+    return FALSE;
+  if (command != MTP_COMMAND_UNINSTALL
+      && (info = mtp_firewalld_offline_info (config->firewalld_config_dir, error)) == NULL)
     return FALSE;
   desired = command == MTP_COMMAND_UNINSTALL ? mtp_direct_new ()
                                              : desired_for_firewalld (desired_set, info, r);
@@ -890,7 +894,12 @@ status_direct_xml (const MtpConfig *config, const MtpRuleset *desired_set, MtpRe
   mtp_direct_split (mtp_direct_xml_get (xml), known, &ours, NULL);
   if (n_entries (ours) == 0)
     return;
-  info = mtp_firewalld_offline_info (config->firewalld_config_dir);
+  info = mtp_firewalld_offline_info (config->firewalld_config_dir, &error);
+  if (info == NULL)
+    {
+      warn (r, "%s", error->message);
+      return;
+    }
   desired = desired_for_firewalld (desired_set, info, r);
   add_store (r, "direct-xml", path, desired, ours);
   warn (r, NOT_LIVE_WARNING, path);
@@ -987,6 +996,9 @@ mtp_engine_begin (MtpCommand command, const MtpConfig *config, MtpReport *r, GEr
   run->config = config;
   run->report = r;
   r->check_only = config->check || (command == MTP_COMMAND_UNINSTALL && config->dry_run);
+  /* A bus of someone else's would answer as firewalld. */
+  if (!mtp_file_check_system_bus (error))
+    return NULL;
   /* Before anything is read: a run that changes things waits for the one
    * before it, and a read-only one sees no run half-way. */
   run->lock = mtp_lock_take (command != MTP_COMMAND_STATUS && !r->check_only,

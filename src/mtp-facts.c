@@ -13,6 +13,7 @@
 
 #include "mtp-error.h"
 #include "mtp-facts.h"
+#include "mtp-file.h"
 #include "mtp-firewalld.h"
 #include "mtp-iptc.h"
 #include "mtp-kernel.h"
@@ -157,6 +158,14 @@ read_resolv_conf (const MtpConfig *config, MtpHostFacts *facts, GError **error)
 
   if (!config->redirect_dns)
     return TRUE;
+  /* Its nameservers choose which DNS queries go to the proxy. Its owner may
+   * be the owner of its directory: systemd-resolved keeps its files, owned
+   * by systemd-resolve, in /run/systemd/resolve, of systemd-resolve's too
+   * (/etc/resolv.conf links there); whoever writes it chooses the host's
+   * DNS servers anyway. */
+  if (!mtp_file_check_path (config->resolv_conf, _ ("the resolver configuration"),
+                            MTP_FILE_TRUST_DIRECTORY_OWNER, error))
+    return FALSE;
   if (!g_file_get_contents (config->resolv_conf, &text, NULL, &local_error))
     {
       g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("reading '%s': %s"), config->resolv_conf,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mtp-error.h"
+#include "mtp-file.h"
 #include "mtp-firewalld-generated.h"
 #include "mtp-firewalld.h"
 #include "mtp-proc.h"
@@ -649,13 +650,26 @@ installed_version_from_package (void)
 }
 
 MtpFirewalldInfo *
-mtp_firewalld_offline_info (const char *config_dir)
+mtp_firewalld_offline_info (const char *config_dir, GError **error)
 {
-  MtpFirewalldInfo *info = g_new0 (MtpFirewalldInfo, 1);
+  g_autoptr (MtpFirewalldInfo) info = g_new0 (MtpFirewalldInfo, 1);
+  g_autoptr (GError) local_error = NULL;
   g_autofree char *out = NULL;
   g_autofree char *conf_path = g_build_filename (config_dir, "firewalld.conf", NULL);
   g_autofree char *conf = NULL;
   gint status = 1;
+
+  /* Its settings decide which rules are made (RFC3964_IPv4=yes: no IPv6). */
+  if (!mtp_file_read (conf_path, _ ("firewalld's configuration"), MTP_FILE_TRUST_DEFAULT,
+                      1024 * 1024, &conf, NULL, &local_error))
+    {
+      if (!g_error_matches (local_error, MTP_ERROR, MTP_ERROR_NOT_FOUND))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      g_debug ("%s: firewalld's defaults", local_error->message);
+    }
 
   info->state = g_strdup ("NOT_RUNNING");
   info->backend = g_strdup ("nftables");
@@ -665,10 +679,15 @@ mtp_firewalld_offline_info (const char *config_dir)
   info->version = installed_version_from_package ();
   if (info->version == NULL)
     {
-      const char *argv[] = { "firewall-offline-cmd", "--version", NULL };
+      g_autoptr (GError) find_error = NULL;
+      g_autofree char *program = mtp_file_find_program ("firewall-offline-cmd", &find_error);
+      const char *argv[] = { program, "--version", NULL };
 
-      if (g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
-                        NULL, NULL, &out, NULL, &status, NULL)
+      if (program == NULL)
+        g_debug ("firewalld's version unknown: %s", find_error->message);
+      if (program != NULL
+          && g_spawn_sync (NULL, (char **)argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                           NULL, &status, NULL)
           && status == 0 && out != NULL && g_ascii_isdigit (g_strstrip (out)[0]))
         info->version = g_strdup (out);
       else
@@ -676,7 +695,7 @@ mtp_firewalld_offline_info (const char *config_dir)
     }
   parse_version (info);
 
-  if (g_file_get_contents (conf_path, &conf, NULL, NULL))
+  if (conf != NULL)
     {
       g_auto (GStrv) lines = g_strsplit (conf, "\n", -1);
       for (guint i = 0; lines[i] != NULL; i++)
@@ -697,7 +716,7 @@ mtp_firewalld_offline_info (const char *config_dir)
             info->strict_forward_ports = is_yes (kv[1]);
         }
     }
-  return info;
+  return g_steal_pointer (&info);
 }
 
 static void

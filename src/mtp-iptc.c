@@ -11,9 +11,11 @@
 #include <unistd.h>
 
 #include "mtp-error.h"
+#include "mtp-file.h"
 #include "mtp-iptc-entry.h"
 #include "mtp-iptc.h"
 #include "mtp-signal.h"
+#include "mtp-test-hooks.h"
 
 #define DEFAULT_LOCKFILE  "/run/xtables.lock"
 #define MAX_ATTEMPTS      5
@@ -231,12 +233,23 @@ take_lock (guint wait_seconds, GError **error)
 
   if (path == NULL || *path == '\0')
     path = DEFAULT_LOCKFILE;
-  fd = open (path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW, 0600);
+  /* Opened as iptables opens it (read-only, created 0600: root's, with one
+   * name), which is what the checks below accept; not through a link, not
+   * blocking on a FIFO, not created where everyone could. */
+  if (!mtp_file_check_parent (path, _ ("the xtables lock"), error))
+    return -1;
+  fd = open (path, O_CREAT | O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
   if (fd < 0)
     {
       int saved = errno;
       g_set_error (error, MTP_ERROR, saved == EACCES ? MTP_ERROR_PERMISSION : MTP_ERROR_FAILED,
                    _ ("opening the xtables lock '%s': %s"), path, g_strerror (saved));
+      return -1;
+    }
+  /* Someone else's lock could be held by them for ever, or be another file. */
+  if (!mtp_file_check_trusted (fd, path, _ ("the xtables lock"), MTP_FILE_TRUST_LOCK, error))
+    {
+      close (fd);
       return -1;
     }
   while (flock (fd, LOCK_EX | LOCK_NB) != 0)
@@ -595,23 +608,16 @@ restore (Work *w, GPtrArray *orig_found, GPtrArray *orig_chains, GHashTable *ori
   return TRUE;
 }
 
-static guint commit_counter;
-
-/* MTP_TEST_FAIL_COMMIT=N:ERRNO, see the header. */
+/* The test build can make a commit fail (mtp-test-hooks.h). */
 static gboolean
 commit (Work *w)
 {
-  const char *hook = g_getenv ("MTP_TEST_FAIL_COMMIT");
-  guint n = ++commit_counter;
+  int errsv;
 
-  if (hook != NULL)
+  if (mtp_test_hook_fail_commit (&errsv))
     {
-      g_auto (GStrv) parts = g_strsplit (hook, ":", 2);
-      if (parts[0] && parts[1] && (guint)g_ascii_strtoull (parts[0], NULL, 10) == n)
-        {
-          errno = (int)g_ascii_strtoull (parts[1], NULL, 10);
-          return FALSE;
-        }
+      errno = errsv;
+      return FALSE;
     }
   return w->ops->commit (w->h);
 }

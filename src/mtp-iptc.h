@@ -49,11 +49,6 @@ gboolean mtp_iptc_check_capabilities (GError **error);
  * table cannot be read). */
 gboolean mtp_iptc_has_chain (MtpFamily family, const char *table, const char *chain);
 
-/* Test hook, read from the environment: MTP_TEST_FAIL_COMMIT=N:ERRNO makes the
- * N-th commit of the process (counting from 1) fail with ERRNO, as the kernel
- * would (ENOENT: a revision it lacks; EAGAIN: another writer changed the
- * table). */
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtpIptcTable, mtp_iptc_table_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtpIptcUndo, mtp_iptc_undo_free)
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mtp-error.h"
+#include "mtp-file.h"
 #include "mtp-kernel.h"
 #include "mtp-shlex.h"
 
@@ -76,11 +77,17 @@ save_program (MtpFamily family)
 static GSubprocess *
 start_save (MtpFamily family, GError **error)
 {
-  const char *argv[] = { save_program (family), NULL };
+  /* From $PATH, as iptables' users expect, but only a program that nobody
+   * but root (or the caller) could have put there. */
+  g_autofree char *program = mtp_file_find_program (save_program (family), error);
+  const char *argv[] = { program, NULL };
   g_autoptr (GError) local_error = NULL;
-  GSubprocess *proc = g_subprocess_newv (
-      argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &local_error);
+  GSubprocess *proc;
 
+  if (program == NULL)
+    return NULL;
+  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
+                            &local_error);
   if (proc == NULL)
     g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("cannot run %s: %s"), argv[0],
                  local_error->message);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "mtp-error.h"
+#include "mtp-file.h"
 #include "mtp-lock.h"
 #include "mtp-signal.h"
 
@@ -60,9 +61,14 @@ mtp_lock_take (gboolean exclusive, const char *command, guint wait_seconds, GErr
   struct stat st;
   int saved;
 
-  /* O_NOFOLLOW and the checks below: the path is in a root-only directory by
-   * default, but $MESH_TPROXY_LOCK_FILE may point anywhere. */
-  lock->fd = open (path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+  /* The path is in a root-only directory by default, but
+   * $MESH_TPROXY_LOCK_FILE may point anywhere: no file is created in a
+   * directory that everyone can write (unless sticky), none is opened
+   * through a link, none that would block (a FIFO), and the one opened must
+   * be ours alone (below), since we write into it. */
+  if (!mtp_file_check_parent (path, _ ("mesh-tproxy's lock"), error))
+    return NULL;
+  lock->fd = open (path, O_CREAT | O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK, 0600);
   if (lock->fd < 0)
     {
       saved = errno;
@@ -83,6 +89,15 @@ mtp_lock_take (gboolean exclusive, const char *command, guint wait_seconds, GErr
     {
       g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
                    _ ("mesh-tproxy's lock '%s' is not a regular file"), path);
+      close (lock->fd);
+      return NULL;
+    }
+  /* Checked on what was opened: a regular file of the effective UID with no
+   * other name, since what we write into it would reach another file
+   * through a hard link. */
+  if (!mtp_file_check_trusted (lock->fd, path, _ ("mesh-tproxy's lock"), MTP_FILE_TRUST_LOCK,
+                               error))
+    {
       close (lock->fd);
       return NULL;
     }

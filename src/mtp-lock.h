@@ -13,7 +13,10 @@ G_BEGIN_DECLS
  * a run half-way). The holder of the exclusive lock writes "PID COMMAND" into
  * the file, for the message of a run that gives up waiting (the line stays
  * after it ends: it also tells which run went last). The lock goes with
- * the process, however it ends. */
+ * the process, however it ends. The file must be a regular file of the
+ * effective UID, writable by it only, with one name, reached through
+ * trusted directories and links (mtp-file.h); anything else is refused
+ * (MTP_ERROR_FAILED), whatever the command. */
 #define MTP_LOCK_DEFAULT_PATH "/run/mesh-tproxy.lock"
 
 typedef struct _MtpLock MtpLock;

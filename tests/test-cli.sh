@@ -17,6 +17,7 @@ command -v python3 >/dev/null 2>&1 || { echo "Bail out! python3 is needed"; exit
 LC_ALL=C
 LANG=C
 export LC_ALL LANG
+unset LANGUAGE
 unset G_MESSAGES_DEBUG
 # Never the host's firewalld: a system bus that does not exist.
 DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent/mtp-test-bus
@@ -352,6 +353,173 @@ fails "--family with --format json" 2 "--family" "" -- \
 run install --dry-run --kuma-dp-user 0 --skip-resolv-conf --store-firewalld
 exited 0 && out_has_line "-N KUMA_MESH_OUTBOUND"
 report $? "the seed document's options with --kuma-dp-user 0"
+
+# --- values in messages: control characters and invalid UTF-8 escaped -----------
+# Where messages leave the program (errors, notices, warnings, --verbose), a
+# newline, an escape sequence or a bidirectional override in a value is
+# printed as a visible escape, never as itself; text that is valid and
+# printable (translations included, see test-i18n) is left alone.
+
+esc=$(printf '\033')
+# escaped DESC LINES NEEDLE -- ARG…: exit 2, stderr of exactly LINES lines
+# holding NEEDLE, with no ESC, no other control character, nothing on stdout.
+# In a UTF-8 locale, where GLib passes every byte through as it is.
+escaped() {
+  desc=$1 lines=$2 needle=$3
+  shift 4
+  LC_ALL=C.UTF-8
+  run "$@"
+  LC_ALL=C
+  n_lines=$(wc -l <"$tmp/err")
+  if [ "$rc" -ne 2 ]; then
+    not_ok "$desc" "exit code $rc, expected 2"
+  elif [ "$n_lines" -ne "$lines" ]; then
+    not_ok "$desc" "$n_lines lines on stderr, expected $lines"
+  elif ! has "$tmp/err" "$needle"; then
+    not_ok "$desc" "stderr lacks: $needle"
+  elif grep -q "$esc" "$tmp/err" || LC_ALL=C grep -q '[[:cntrl:]]' "$tmp/err" ||
+    tr -d '\n' <"$tmp/err" | LC_ALL=C grep -q '[[:cntrl:]]'; then
+    not_ok "$desc" "a control character on stderr"
+  else
+    ok "$desc"
+  fi
+}
+escaped "a newline, an escape sequence and U+202E in --kuma-dp-user" 1 \
+  "proxy user 'evil\\n\\x1b[31mred\\u202e' does not exist" -- \
+  show --kuma-dp-user "$(printf 'evil\n\033[31mred\342\200\256')"
+escaped "a C1 control character (U+009B, CSI) in --kuma-dp-user" 1 \
+  "proxy user 'a\\u009b2J' does not exist" -- show --kuma-dp-user "$(printf 'a\302\2332J')"
+escaped "a newline and an escape in a configuration file's path" 1 \
+  "config file '$tmp/a\\nb\\x1bc': no such file" -- show --config "$(printf '%s/a\nb\033c' "$tmp")"
+escaped "an escape sequence in an unknown command" 2 \
+  "mesh-tproxy: unknown command 'inst\\x1b[2J'" -- "$(printf 'inst\033[2J')"
+escaped "invalid UTF-8 in an unknown command" 2 "mesh-tproxy: unknown command 'x\\xff\\xfe'" -- \
+  "$(printf 'x\377\376')"
+# --verbose: GLib's messages, on standard error, escaped the same way.
+printf 'nameserver 192.0.2.1\nnameserver 1.2.3.4\033]0;pwned\007\n' >"$tmp/escape-resolv.conf"
+LC_ALL=C.UTF-8
+run show --kuma-dp-user 0 --redirect-dns --resolv-conf "$tmp/escape-resolv.conf" --verbose
+LC_ALL=C
+exited 0 && err_has "resolv.conf: ignoring nameserver '1.2.3.4\\x1b]0;pwned\\x07'" &&
+  ! grep -q "$esc" "$tmp/err" && ! grep -q "$esc" "$tmp/out" && ! out_has "DEBUG"
+report $? "--verbose: a nameserver with an escape sequence, escaped, on standard error"
+
+# --- standard streams: closed at the start, or failing --------------------------
+# A closed descriptor 0, 1 or 2 is opened on /dev/null first, so that no file
+# the run opens becomes standard output; a write to standard output that
+# fails is an error (exit 1) with a message, also after the changes were made.
+
+# run_out TARGET ARG…: as run, standard output to TARGET ("closed": closed).
+run_out() {
+  target=$1
+  shift
+  if [ "$target" = closed ]; then
+    $netns "$MESH_TPROXY" "$@" >&- 2>"$tmp/err" </dev/null
+  else
+    $netns "$MESH_TPROXY" "$@" >"$target" 2>"$tmp/err" </dev/null
+  fi
+  rc=$?
+  : >"$tmp/out"
+}
+
+run_out closed show --kuma-dp-user 0
+exited 0 && [ ! -s "$tmp/err" ]
+report $? "show with standard output closed: exit 0, nothing said (it went to /dev/null)"
+for args in "show --kuma-dp-user 0" "show --kuma-dp-user 0 --format json" "--help" "--version" \
+  "show --help" "status --kuma-dp-user 0 --backend firewalld --store-firewalld --firewalld-config-dir $tmp/fwfull"; do
+  mkdir -p "$tmp/fwfull"
+  # shellcheck disable=SC2086 # split on purpose
+  run_out /dev/full $args
+  exited 1 && err_has "mesh-tproxy: cannot write to standard output: No space left on device" &&
+    ! err_has "changes of this run were made"
+  report $? "$args >/dev/full: exit 1, and says why"
+done
+if [ -n "$netns" ]; then
+  rm -rf "$tmp/fwfull"
+  mkdir "$tmp/fwfull"
+  offline="--kuma-dp-user 0 --backend firewalld --store-firewalld --firewalld-config-dir $tmp/fwfull"
+  # shellcheck disable=SC2086
+  run_out /dev/full install --json $offline
+  exited 1 && err_has "cannot write to standard output: No space left on device; the changes of this run were made ('mesh-tproxy status' shows them)" &&
+    grep -q KUMA_MESH_OUTBOUND "$tmp/fwfull/direct.xml"
+  report $? "install --json >/dev/full: the rules are in direct.xml, exit 1, and the message says so"
+  # shellcheck disable=SC2086
+  run_out /dev/full install --json $offline
+  exited 1 && err_has "cannot write to standard output" && ! err_has "changes of this run were made"
+  report $? "the same again (nothing to change) >/dev/full: exit 1, no changes claimed"
+  # Standard output closed, and a report larger than stdio's buffer: written
+  # while the lock file is open, which took descriptor 1 before.
+  ports=$(seq -s, 20001 2 20400)
+  # shellcheck disable=SC2086
+  run_out closed install --json $offline --exclude-outbound-ports "$ports"
+  holder=$(cat "$MESH_TPROXY_LOCK_FILE")
+  exited 0 && case $holder in [0-9]*" install") true ;; *) false ;; esac
+  report $? "install --json with standard output closed: exit 0, the lock file holds only 'PID install'"
+  grep -q 'dport 20399' "$tmp/fwfull/direct.xml"
+  report $? "... and the rules were written"
+  # Standard error closed: the messages do not land in a file of ours either.
+  # shellcheck disable=SC2086
+  $netns "$MESH_TPROXY" install $offline --exclude-outbound-ports 9 >"$tmp/out" 2>&- </dev/null
+  rc=$?
+  exited 0 && case $(cat "$MESH_TPROXY_LOCK_FILE") in [0-9]*" install") true ;; *) false ;; esac
+  report $? "install with standard error closed: exit 0, the lock file holds only 'PID install'"
+else
+  for d in json-full again closed closed-rules stderr; do ok "$d # SKIP needs root for a private network namespace"; done
+fi
+
+# --- test hooks: only in the test build (src/mtp-test-hooks.h) ------------------
+# The installed program ($MESH_TPROXY) reads no test hook from the environment:
+# their names are not in the binary, and setting them changes nothing. The test
+# build ($MESH_TPROXY_TEST) has them, which shows that the checks can see them.
+
+real=${MESH_TPROXY_REAL:-$MESH_TPROXY} # (not the memcheck pass's wrapper)
+test_build=${MESH_TPROXY_TEST:-$srcdir/build/src/mesh-tproxy-test}
+for hook in MTP_LOCALEDIR MTP_TEST_FAIL_COMMIT MTP_TEST_HOOKS; do
+  if grep -qa "$hook" "$real"; then
+    not_ok "the installed program does not name $hook" "found in $real"
+  else
+    ok "the installed program does not name $hook"
+  fi
+done
+for hook in MTP_LOCALEDIR MTP_TEST_FAIL_COMMIT; do
+  if grep -qa "$hook" "$test_build"; then ok "the test build names $hook"; else
+    not_ok "the test build names $hook" "not in $test_build"; fi
+done
+# A catalogue of someone's choosing (it could crash the program with a format
+# string of its own): ignored by the installed program.
+if command -v msgfmt > /dev/null 2>&1; then
+  mkdir -p "$tmp/locale/de/LC_MESSAGES"
+  printf 'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\nmsgid "Usage:"\nmsgstr "CRAFTED CATALOGUE"\n' \
+    > "$tmp/crafted.po"
+  msgfmt -o "$tmp/locale/de/LC_MESSAGES/mesh-tproxy.mo" "$tmp/crafted.po"
+  out=$(MTP_LOCALEDIR=$tmp/locale LANGUAGE=de LC_ALL=C.UTF-8 "$MESH_TPROXY" --help 2>&1)
+  case $out in
+    *"CRAFTED CATALOGUE"*) not_ok "MTP_LOCALEDIR has no effect on the installed program" "$out" ;;
+    *Usage:*) ok "MTP_LOCALEDIR has no effect on the installed program" ;;
+    *) not_ok "MTP_LOCALEDIR has no effect on the installed program" "$out" ;;
+  esac
+  out=$(MTP_LOCALEDIR=$tmp/locale LANGUAGE=de LC_ALL=C.UTF-8 "$test_build" --help 2>&1)
+  case $out in
+    *"CRAFTED CATALOGUE"*) ok "MTP_LOCALEDIR is used by the test build" ;;
+    *) not_ok "MTP_LOCALEDIR is used by the test build" "$out" ;;
+  esac
+else
+  not_ok "MTP_LOCALEDIR has no effect on the installed program" "msgfmt (gettext) is not installed"
+fi
+if [ -n "$netns" ]; then
+  MTP_TEST_FAIL_COMMIT=1:1
+  export MTP_TEST_FAIL_COMMIT
+  run install --kuma-dp-user 0 --backend iptables
+  exited 0
+  report $? "MTP_TEST_FAIL_COMMIT has no effect on the installed program (install exits 0)"
+  $netns "$test_build" install --kuma-dp-user 0 --backend iptables > "$tmp/out" 2> "$tmp/err" < /dev/null
+  rc=$?
+  exited 1 && err_has "committing the"
+  report $? "MTP_TEST_FAIL_COMMIT makes the test build's first commit fail (exit 1)"
+  unset MTP_TEST_FAIL_COMMIT
+else
+  for d in installed test-build; do ok "MTP_TEST_FAIL_COMMIT, $d # SKIP needs root for a private network namespace"; done
+fi
 
 # --- the config file ----------------------------------------------------------
 

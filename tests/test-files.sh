@@ -56,6 +56,20 @@ mtp() {
 }
 install_offline() { mtp install --kuma-dp-user 0 --backend firewalld --store-firewalld --firewalld-config-dir "$@"; }
 uninstall_offline() { mtp uninstall --backend firewalld --firewalld-config-dir "$@"; }
+# mtp_env NAME=VALUE ARG…: mtp with NAME set to VALUE for that run only.
+mtp_env() {
+  assignment=$1
+  shift
+  unshare --net -- env "$assignment" "$MESH_TPROXY" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
+  rc=$?
+}
+# as_nobody ARG…: the program as nobody (no groups, no capabilities) in a fresh
+# network namespace.
+as_nobody() {
+  unshare --net -- setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups -- \
+    "$MESH_TPROXY" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
+  rc=$?
+}
 
 # fresh_cfg [MODE]: $cfg anew, root's, holding the foreign entries of kuma-2.1.xml.
 fresh_cfg() {
@@ -120,14 +134,14 @@ check "a new direct.xml: mode 0644 (firewalld's), root's, whatever the umask" "6
   "$(stat -c '%a %u:%g' "$cfg/direct.xml")"
 
 fresh_cfg
-chown 4242:4343 "$cfg/direct.xml"
+chown 0:4343 "$cfg/direct.xml"
 chmod 640 "$cfg/direct.xml"
 inode=$(stat -c %i "$cfg/direct.xml")
 install_offline "$cfg" --redirect-outbound-port 16001
-result "install over a direct.xml of another owner" 0
-check "direct.xml keeps its mode, owner and group" "640 4242:4343" \
+result "install over a direct.xml of another group" 0
+check "direct.xml keeps its mode, owner and group" "640 0:4343" \
   "$(stat -c '%a %u:%g' "$cfg/direct.xml")"
-check "direct.xml.old too" "640 4242:4343" "$(stat -c '%a %u:%g' "$cfg/direct.xml.old")"
+check "direct.xml.old too" "640 0:4343" "$(stat -c '%a %u:%g' "$cfg/direct.xml.old")"
 if grep -qF 16001 "$cfg/direct.xml" && [ "$(stat -c %i "$cfg/direct.xml")" != "$inode" ] &&
   cmp -s "$data" "$cfg/direct.xml.old"; then
   tap_ok "the new content is a new file renamed over the old one; .old is the old content"
@@ -142,9 +156,9 @@ for mode in 777 775 757 730; do
   touch "$cfg/.direct.xml.Stale1" # the clean-up must not run either
   before=$(describe "$cfg")
   install_offline "$cfg"
+  # (0777 and 0757: direct.xml is read first, and is in a directory everyone can write.)
   result "a directory of mode $mode: refused, exit 1, what to do" 1 \
-    "firewalld's configuration directory '$cfg' is writable by users other than its owner (mode 0$mode)" \
-    "nothing was changed" "('chmod go-w $cfg')"
+    "'$cfg'" "(mode 0$mode)" "nothing was changed" "('chmod go-w $cfg')"
   unchanged "a directory of mode $mode: nothing changed" "$before" "$cfg"
 done
 
@@ -166,7 +180,7 @@ chown "$NOBODY" "$cfg"
 before=$(describe "$cfg")
 install_offline "$cfg"
 result "a directory root does not own: refused, exit 1, what to do" 1 \
-  "firewalld's configuration directory '$cfg' belongs to UID $NOBODY, not root" \
+  "firewalld's configuration directory '$cfg' belongs to UID $NOBODY, neither root nor" \
   "('chown root $cfg')"
 unchanged "a directory root does not own: nothing changed" "$before" "$cfg"
 
@@ -218,6 +232,271 @@ else
   tap_not_ok "the second name keeps the previous content; direct.xml is a new file"
 fi
 rm -f "$tmp/second-name.xml"
+
+# --- trust: the files and variables that steer a root run --------------------------
+# A file, or a variable's file, that someone other than root could have written
+# is refused before anything is changed: the configuration file, direct.xml,
+# resolv.conf, both locks, the system bus socket and the programs run from $PATH.
+# Trusted: the file belongs to root or the caller and only its owner can write
+# it; no directory above it can be written by every user (unless sticky); every
+# link on the way belongs to root or the caller (mtp-file.h).
+
+T=$tmp/trust
+# fresh_trust: $T anew (root's, 0755), and $cfg as fresh_cfg makes it.
+fresh_trust() {
+  rm -rf "$T"
+  mkdir -m 755 "$T"
+  fresh_cfg
+  before=$(describe "$cfg")
+}
+# evil_conf FILE: a configuration file that takes every address out of the mesh.
+evil_conf() {
+  printf '[mesh-tproxy]\nexclude-outbound-ips=0.0.0.0/0\n' > "$1"
+  chmod 644 "$1"
+}
+# conf_refused DESC CONF NEEDLE…: an offline install with --config CONF is refused
+# (exit 1) with each NEEDLE and "nothing was changed", and changed nothing.
+conf_refused() {
+  d=$1 conf=$2
+  shift 2
+  install_offline "$cfg" --config "$conf"
+  result "$d: refused, exit 1, what to do" 1 "$@" "nothing was changed"
+  unchanged "$d: nothing changed" "$before" "$cfg"
+}
+# conf_accepted DESC CONF: ... is applied (the rule of the file is in direct.xml).
+conf_accepted() {
+  install_offline "$cfg" --config "$2"
+  if [ "$rc" -eq 0 ] && grep -qF -- '-d 0.0.0.0/0 -j RETURN' "$cfg/direct.xml"; then
+    tap_ok "$1: accepted and applied"
+  else
+    tap_not_ok "$1: accepted and applied" "exit code $rc" "$(cat "$tmp/err")"
+  fi
+}
+
+fresh_trust
+evil_conf "$T/c.conf"
+chmod 666 "$T/c.conf"
+conf_refused "a configuration file everyone can write (0666)" "$T/c.conf" \
+  "the configuration file '$T/c.conf' is writable by users other than its owner (mode 0666)" \
+  "('chmod go-w $T/c.conf')"
+chmod 664 "$T/c.conf"
+conf_refused "a configuration file its group can write (0664)" "$T/c.conf" "(mode 0664)"
+chmod 644 "$T/c.conf"
+chown $NOBODY "$T/c.conf"
+conf_refused "a configuration file of another user" "$T/c.conf" \
+  "the configuration file '$T/c.conf' belongs to UID $NOBODY, neither root nor the user running" \
+  "('chown root $T/c.conf')"
+chown 0 "$T/c.conf"
+mkdir -m 777 "$T/ww"
+evil_conf "$T/ww/c.conf"
+conf_refused "a configuration file in a directory everyone can write" "$T/ww/c.conf" \
+  "the configuration file '$T/ww/c.conf' is in the directory '$T/ww', which every user can write (mode 0777)" \
+  "('chmod go-w $T/ww')"
+mkdir -m 755 "$T/ww/sub"
+evil_conf "$T/ww/sub/c.conf"
+conf_refused "a configuration file two levels below such a directory" "$T/ww/sub/c.conf" \
+  "is in the directory '$T/ww', which every user can write"
+ln -s ww/sub/c.conf "$T/via-link.conf"
+conf_refused "a link of root's to a configuration file below such a directory" \
+  "$T/via-link.conf" "the configuration file '$T/via-link.conf' is in the directory '$T/ww'"
+ln -s c.conf "$T/nobody-link.conf"
+chown -h $NOBODY "$T/nobody-link.conf"
+conf_refused "a configuration file reached through another user's link" "$T/nobody-link.conf" \
+  "is reached through the symbolic link '$T/nobody-link.conf', which belongs to UID $NOBODY"
+mkdir -m 1777 "$T/sticky"
+evil_conf "$T/sticky/c.conf"
+conf_accepted "root's configuration file in a sticky directory everyone can write (as /tmp)" \
+  "$T/sticky/c.conf"
+fresh_trust
+mkdir -m 775 "$T/group"
+evil_conf "$T/group/c.conf"
+conf_accepted "root's configuration file below a directory its group can write" "$T/group/c.conf"
+# The caller's own file is trusted (show changes nothing: no root needed).
+fresh_trust
+evil_conf "$T/c.conf"
+chown $NOBODY "$T/c.conf"
+as_nobody show --kuma-dp-user 0 --config "$T/c.conf"
+if [ "$rc" -eq 0 ] && grep -qF -- '-d 0.0.0.0/0 -j RETURN' "$tmp/out"; then
+  tap_ok "nobody's own configuration file is trusted when nobody runs it"
+else
+  tap_not_ok "nobody's own configuration file is trusted when nobody runs it" "exit code $rc" \
+    "$(cat "$tmp/err")"
+fi
+chown 4242 "$T/c.conf"
+as_nobody show --kuma-dp-user 0 --config "$T/c.conf"
+result "a configuration file of a third user is refused when nobody runs it" 1 \
+  "belongs to UID 4242, neither root nor the user running"
+
+# direct.xml is read, kept, and loaded by firewalld as root.
+for how in "chmod 666" "chmod 664" "chown $NOBODY"; do
+  fresh_trust
+  $how "$cfg/direct.xml"
+  before=$(describe "$cfg")
+  for cmd in install status uninstall; do
+    case $cmd in
+      install) install_offline "$cfg" ;;
+      status) mtp status --kuma-dp-user 0 --backend firewalld --store-firewalld \
+        --firewalld-config-dir "$cfg" ;;
+      uninstall) uninstall_offline "$cfg" ;;
+    esac
+    result "direct.xml after '$how': $cmd refused, exit 1" 1 \
+      "firewalld's direct configuration '$cfg/direct.xml'" "nothing was changed"
+  done
+  unchanged "direct.xml after '$how': nothing changed" "$before" "$cfg"
+done
+
+# firewalld.conf: its settings choose the rules while firewalld is stopped
+# (RFC3964_IPv4=yes: no IPv6 rules).
+fresh_trust
+printf 'RFC3964_IPv4=no\n' > "$cfg/firewalld.conf"
+chmod 666 "$cfg/firewalld.conf"
+before=$(describe "$cfg")
+install_offline "$cfg"
+result "firewalld.conf everyone can write: install refused, exit 1" 1 \
+  "firewalld's configuration '$cfg/firewalld.conf' is writable by users other than its owner (mode 0666)" \
+  "nothing was changed"
+unchanged "firewalld.conf everyone can write: nothing changed" "$before" "$cfg"
+chmod 644 "$cfg/firewalld.conf"
+install_offline "$cfg"
+if [ "$rc" -eq 0 ] &&
+  grep -qF 'ipv="ipv6" table="nat" chain="KUMA_MESH_OUTBOUND"' "$cfg/direct.xml"; then
+  tap_ok "root's firewalld.conf is read (RFC3964_IPv4=no: IPv6 rules written)"
+else
+  tap_not_ok "root's firewalld.conf is read (RFC3964_IPv4=no: IPv6 rules written)" \
+    "exit code $rc" "$(cat "$tmp/err")"
+fi
+
+# resolv.conf chooses which DNS queries go to the proxy.
+dns_install() { install_offline "$cfg" --redirect-dns --resolv-conf "$1"; }
+fresh_trust
+printf 'nameserver 192.0.2.53\n' > "$T/resolv.conf"
+chmod 666 "$T/resolv.conf"
+dns_install "$T/resolv.conf"
+result "a resolv.conf everyone can write: refused, exit 1" 1 \
+  "the resolver configuration '$T/resolv.conf' is writable by users other than its owner (mode 0666)"
+unchanged "a resolv.conf everyone can write: nothing changed" "$before" "$cfg"
+chmod 644 "$T/resolv.conf"
+chown $NOBODY "$T/resolv.conf"
+dns_install "$T/resolv.conf"
+result "a resolv.conf of another user, in root's directory: refused, exit 1" 1 \
+  "the resolver configuration '$T/resolv.conf' belongs to UID $NOBODY"
+unchanged "a resolv.conf of another user: nothing changed" "$before" "$cfg"
+# systemd-resolved's layout: /etc/resolv.conf, root's link to the stub file,
+# which belongs to systemd-resolve as its directory does.
+mkdir -p "$T/etc" "$T/run/systemd/resolve"
+printf 'nameserver 192.0.2.54\n' > "$T/run/systemd/resolve/stub-resolv.conf"
+chown 4242:4242 "$T/run/systemd/resolve" "$T/run/systemd/resolve/stub-resolv.conf"
+ln -s ../run/systemd/resolve/stub-resolv.conf "$T/etc/resolv.conf"
+dns_install "$T/etc/resolv.conf"
+if [ "$rc" -eq 0 ] && grep -qF -- '-d 192.0.2.54/32' "$cfg/direct.xml"; then
+  tap_ok "systemd-resolved's layout (a service's file in its own directory, via root's link): used"
+else
+  tap_not_ok "systemd-resolved's layout: used" "exit code $rc" "$(cat "$tmp/err")"
+fi
+
+# mesh-tproxy's lock ($MESH_TPROXY_LOCK_FILE): we write our PID into it.
+lock_run() { # CMD LOCK: CMD offline with that lock
+  mtp_env "MESH_TPROXY_LOCK_FILE=$2" "$1" --kuma-dp-user 0 --backend firewalld --store-firewalld \
+    --firewalld-config-dir "$cfg"
+}
+fresh_trust
+printf 'precious\n' > "$T/precious"
+ln "$T/precious" "$T/lock"
+for cmd in install status; do
+  lock_run $cmd "$T/lock"
+  result "our lock a hard link to another file: $cmd refused, exit 1" 1 \
+    "mesh-tproxy's lock '$T/lock' has 2 names (hard links)" "('rm $T/lock')"
+done
+check "... and nothing was written through it" "precious" "$(cat "$T/precious")"
+unchanged "... nor in firewalld's directory" "$before" "$cfg"
+rm -f "$T/lock"
+: > "$T/lock"
+chown $NOBODY "$T/lock"
+lock_run install "$T/lock"
+result "our lock another user's: refused, exit 1" 1 \
+  "mesh-tproxy's lock '$T/lock' belongs to UID $NOBODY, not to UID 0"
+chown 0 "$T/lock"
+chmod 666 "$T/lock"
+lock_run install "$T/lock"
+result "our lock writable by everyone: refused, exit 1" 1 \
+  "mesh-tproxy's lock '$T/lock' is writable by users other than its owner (mode 0666)"
+mkdir -m 777 "$T/ww"
+lock_run install "$T/ww/lock"
+result "our lock in a directory everyone can write: refused, exit 1" 1 \
+  "mesh-tproxy's lock '$T/ww/lock' is in the directory '$T/ww', which every user can write"
+check "... and not created there" "" "$(ls -A "$T/ww")"
+unchanged "none of these changed firewalld's directory" "$before" "$cfg"
+rm -f "$T/lock"
+ln -s precious "$T/lock"
+lock_run install "$T/lock"
+result "our lock a symbolic link: refused, exit 1" 1 "opening mesh-tproxy's lock '$T/lock'"
+rm -f "$T/lock"
+lock_run install "$T/lock"
+result "our lock created anew: install exits 0" 0
+check "... a file of root's, 0600, one name" "600 0 1" "$(stat -c '%a %u %h' "$T/lock")"
+
+# The xtables lock ($XTABLES_LOCKFILE), libiptc in a namespace of its own.
+xt_run() { mtp_env "XTABLES_LOCKFILE=$1" install --kuma-dp-user 0 --backend iptables; }
+fresh_trust
+printf 'precious\n' > "$T/precious"
+ln "$T/precious" "$T/xt.lock"
+xt_run "$T/xt.lock"
+result "the xtables lock a hard link: refused, exit 1" 1 \
+  "the xtables lock '$T/xt.lock' has 2 names (hard links)"
+rm -f "$T/xt.lock"
+: > "$T/xt.lock"
+chown $NOBODY "$T/xt.lock"
+xt_run "$T/xt.lock"
+result "the xtables lock another user's: refused, exit 1" 1 \
+  "the xtables lock '$T/xt.lock' belongs to UID $NOBODY, not to UID 0"
+rm -f "$T/xt.lock"
+mkfifo -m 600 "$T/xt.lock"
+xt_run "$T/xt.lock"
+result "the xtables lock a FIFO: refused at once, exit 1" 1 \
+  "the xtables lock '$T/xt.lock' is not a regular file"
+rm -f "$T/xt.lock"
+# As iptables itself makes it: the two take turns on it.
+unshare --net -- env XTABLES_LOCKFILE="$T/xt.lock" iptables-legacy -w -L > /dev/null 2>&1
+xt_run "$T/xt.lock"
+result "the xtables lock as iptables created it ($(stat -c '%a %U' "$T/xt.lock")): used, exit 0" 0
+
+# The system bus: whoever listens there answers as firewalld.
+fresh_trust
+mkdir -m 777 "$T/ww"
+python3 -c 'import socket, sys
+for p in sys.argv[1:]: socket.socket(socket.AF_UNIX).bind(p)' "$T/bus" "$T/ww/bus"
+chown $NOBODY "$T/bus"
+for address in "unix:path=$T/bus" "unix:path=$T/ww/bus" "unix:abstract=mtp-test-bus" \
+  "tcp:host=127.0.0.1,port=9" "unix:path=/nonexistent/mtp-test-bus;unix:path=$T/bus"; do
+  mtp_env "DBUS_SYSTEM_BUS_ADDRESS=$address" install --kuma-dp-user 0 --backend firewalld \
+    --store-firewalld --firewalld-config-dir "$cfg"
+  case $address in
+    *"$T/bus") needle="the system bus socket '$T/bus' belongs to UID $NOBODY" ;;
+    *"$T/ww/bus") needle="the system bus socket '$T/ww/bus' is in the directory '$T/ww'" ;;
+    *) needle="the system bus address '$address' (\$DBUS_SYSTEM_BUS_ADDRESS) is not a unix:path= socket" ;;
+  esac
+  result "DBUS_SYSTEM_BUS_ADDRESS=$address: refused, exit 1" 1 "$needle" "nothing was changed"
+  unchanged "DBUS_SYSTEM_BUS_ADDRESS=$address: nothing changed" "$before" "$cfg"
+done
+
+# Programs from $PATH (iptables-save, run for the DNS rules' DOCKER_OUTPUT check).
+fresh_trust
+mkdir -m 777 "$T/ww"
+mkdir -m 755 "$T/good"
+for d in ww good; do
+  printf '#!/bin/sh\necho %s >> %s\nexit 1\n' "$d" "$T/ran" > "$T/$d/iptables-save"
+  chmod 755 "$T/$d/iptables-save"
+done
+mtp_env "PATH=$T/ww:$PATH" install --kuma-dp-user 0 --backend firewalld --store-firewalld \
+  --firewalld-config-dir "$cfg" --redirect-all-dns-traffic --verbose
+cat "$tmp/out" >> "$tmp/err" # (wherever --verbose writes)
+result "an iptables-save in a directory everyone can write: not run, the install goes on" 0 \
+  "the program '$T/ww/iptables-save' is in the directory '$T/ww', which every user can write"
+check "... it did not run" "" "$(cat "$T/ran" 2> /dev/null)"
+rm -f "$T/ran"
+mtp_env "PATH=$T/good:$PATH" install --kuma-dp-user 0 --backend firewalld --store-firewalld \
+  --firewalld-config-dir "$cfg" --redirect-all-dns-traffic
+check "root's iptables-save first in \$PATH is run (as before)" "good" "$(sort -u "$T/ran" 2> /dev/null)"
 
 # --- runs killed between a temporary file and its rename --------------------------
 # strace delivers SIGKILL when the program enters its first renameat (direct.xml.old's:
@@ -362,13 +641,6 @@ check "the source check passes argv spawns" 0 "$(grep -cE "$forbidden" "$tmp/goo
 
 # --- unprivileged runs --------------------------------------------------------------
 
-# as_nobody ARG…: the program as nobody (no groups, no capabilities) in a fresh
-# network namespace.
-as_nobody() {
-  unshare --net -- setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups -- \
-    "$MESH_TPROXY" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
-  rc=$?
-}
 
 fresh_cfg
 install_offline "$cfg" # ours there too, for uninstall
@@ -413,7 +685,8 @@ snapshot() {
 }
 ip link set lo up
 iptables-legacy -t nat -A OUTPUT -p tcp --dport 9 -j RETURN
-"$MESH_TPROXY" install --kuma-dp-user 0 --backend iptables > /dev/null 2>&1 || echo "root install failed"
+MESH_TPROXY_LOCK_FILE=$tmp/root.lock "$MESH_TPROXY" install --kuma-dp-user 0 --backend iptables \
+  > /dev/null 2>&1 || echo "root install failed"
 snapshot > "$tmp/ns.before"
 grep -q KUMA_MESH_OUTBOUND "$tmp/ns.before" || echo "our rules are not there"
 for cmd in "install --kuma-dp-user 0 --redirect-outbound-port 16001" "uninstall"; do

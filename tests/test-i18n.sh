@@ -6,12 +6,14 @@
 # and --help, in German and French, and English without LANGUAGE.
 #
 # The catalogues come from MTP_LOCALEDIR (default: build/po, where meson's
-# i18n module compiles them to LANG/LC_MESSAGES/mesh-tproxy.mo); main.c binds
-# the text domain there instead of the installed LOCALEDIR.
+# i18n module compiles them to LANG/LC_MESSAGES/mesh-tproxy.mo); the test
+# build of the program (mesh-tproxy-test, src/mtp-test-hooks.h) binds the
+# text domain there instead of the installed LOCALEDIR.
 set -u
 top=${MESON_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$top/tests/lib/tap.sh"
-: "${MESH_TPROXY:=$top/build/src/mesh-tproxy}"
+: "${MESH_TPROXY_TEST:=$top/build/src/mesh-tproxy-test}"
+MESH_TPROXY=$MESH_TPROXY_TEST
 : "${MTP_LOCALEDIR:=$top/build/po}"
 LANGS="de fr"
 

@@ -7,6 +7,7 @@ top=${MESON_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$top/tests/lib/tap.sh"
 [ "$(id -u)" -eq 0 ] || tap_skip "needs root: network namespaces"
 : "${MESH_TPROXY:=$top/build/src/mesh-tproxy}"
+: "${MESH_TPROXY_TEST:=$top/build/src/mesh-tproxy-test}" # with the test hooks
 : "${MTP_PROBE:=$top/build/tests/probe}"
 . "$top/tests/lib/sandbox.sh"
 trap 'sandbox_stop; [ -n "${NS2:-}" ] && ip netns del "$NS2" 2>/dev/null' EXIT INT TERM
@@ -188,13 +189,13 @@ mtp uninstall > /dev/null 2>&1
 check "after the upgrades and uninstall the IPv4 tables are as at the start" "$before4" "$(saved "$SB_NS" 4)"
 
 # 7. a commit that races with another writer (EAGAIN) is retried
-sb env MTP_TEST_FAIL_COMMIT=1:11 "$MESH_TPROXY" install --config "$SB_DIR/mtp.conf" > /dev/null 2>&1; rc=$?
+sb env MTP_TEST_FAIL_COMMIT=1:11 "$MESH_TPROXY_TEST" install --config "$SB_DIR/mtp.conf" > /dev/null 2>&1; rc=$?
 check "EAGAIN on the first commit: retried, exit 0" 0 "$rc"
 check "and the tables hold the golden set" "$(reference 4 | ours)" "$(saved "$SB_NS" 4 | ours)"
 mtp uninstall > /dev/null 2>&1
 
 # 8. the second table's commit fails: every table as before
-sb env MTP_TEST_FAIL_COMMIT=2:2 "$MESH_TPROXY" install --config "$SB_DIR/mtp.conf" --redirect-dns > /dev/null 2> "$SB_DIR/err"; rc=$?
+sb env MTP_TEST_FAIL_COMMIT=2:2 "$MESH_TPROXY_TEST" install --config "$SB_DIR/mtp.conf" --redirect-dns > /dev/null 2> "$SB_DIR/err"; rc=$?
 check "a failing second commit: exit 1" 1 "$rc"
 grep -q "committing the" "$SB_DIR/err" && tap_ok "the error names the table: $(head -n 1 "$SB_DIR/err")" || tap_not_ok "no table named" "$(cat "$SB_DIR/err")"
 check "IPv4 tables exactly as before (the first table was restored)" "$before4" "$(saved "$SB_NS" 4)"
