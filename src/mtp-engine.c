@@ -978,7 +978,7 @@ decide_firewalld (MtpRun *run, GError **error)
             local_error->message);
       return TRUE;
     }
-  g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+  g_set_error (error, MTP_ERROR, local_error->code,
                _ ("%s: firewalld's rules cannot be managed without the bus, and neither "
                   "direct.xml nor the kernel's tables are written while it may be running; nothing "
                   "was changed (make the bus reachable, see DBUS_SYSTEM_BUS_ADDRESS, and run "

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mtp-error.h"
 #include "mtp-file.h"
@@ -327,6 +328,18 @@ mtp_firewalld_find (MtpFirewalld *fw, GError **error)
 
   if (presence == MTP_FIREWALLD_RUNNING)
     return presence;
+  /* Other users' processes (firewalld is root's) are hidden from others, or
+   * their namespaces are: only root sees them all. */
+  if (geteuid () != 0)
+    {
+      if (presence == MTP_FIREWALLD_STOPPED)
+        return presence;
+      g_set_error (error, MTP_ERROR, MTP_ERROR_PERMISSION,
+                   _ ("%s, and whether firewalld runs in this network namespace cannot be told: "
+                      "looking at other users' processes needs root"),
+                   bus_error->message);
+      return MTP_FIREWALLD_UNKNOWN;
+    }
   /* The processes of this network namespace tell the rest (distributions
    * start firewalld with --nopid: no PID file does). One there while the bus
    * says the name has no owner is on another bus, or starting or stopping. */

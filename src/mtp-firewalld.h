@@ -55,7 +55,8 @@ MtpFirewalldPresence mtp_firewalld_ask_bus (MtpFirewalld *fw, GError **error);
  * so; else the processes of this network namespace are looked at (those of
  * other namespaces are not ours to count): a firewalld among them is UNKNOWN
  * (with the reason), and so is no way to tell them while the bus cannot be
- * asked; STOPPED otherwise. */
+ * asked (MTP_ERROR_PERMISSION when not root: only root sees every process);
+ * STOPPED otherwise. */
 MtpFirewalldPresence mtp_firewalld_find (MtpFirewalld *fw, GError **error);
 /* Whether the bus says firewalld's name has an owner. */
 gboolean mtp_firewalld_is_running (MtpFirewalld *fw);

@@ -39,7 +39,7 @@ NOBODY=65534
 export MESH_TPROXY NOBODY
 
 tmp=$(mktemp -d /tmp/mtp-files.XXXXXX) || { echo "Bail out! mktemp -d failed"; exit 1; }
-trap 'rm -rf "$tmp"' EXIT
+trap '[ -f "$tmp/bus.pid" ] && kill "$(cat "$tmp/bus.pid")"; rm -rf "$tmp"' EXIT
 trap 'exit 1' HUP INT TERM
 export tmp # for the scripts run in namespaces
 # nobody must reach its lock file (see the unprivileged runs).
@@ -64,12 +64,27 @@ mtp_env() {
   rc=$?
 }
 # as_nobody ARG…: the program as nobody (no groups, no capabilities) in a fresh
-# network namespace.
+# network namespace, with a system bus it can reach and firewalld is not on
+# (without a bus, only root can tell whether firewalld runs: below).
 as_nobody() {
-  unshare --net -- setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups -- \
+  unshare --net -- env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$tmp/bus" \
+    setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups -- \
     "$MESH_TPROXY" "$@" > "$tmp/out" 2> "$tmp/err" < /dev/null
   rc=$?
 }
+cat > "$tmp/bus.conf" << EOT
+<busconfig>
+  <type>system</type>
+  <listen>unix:path=$tmp/bus</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/> <allow own="*"/> <allow send_destination="*"/> <allow receive_sender="*"/>
+  </policy>
+</busconfig>
+EOT
+dbus-daemon --config-file="$tmp/bus.conf" --fork --print-pid > "$tmp/bus.pid"
+i=0
+while [ ! -S "$tmp/bus" ] && [ $i -lt 200 ]; do i=$((i + 1)); sleep 0.05; done
 
 # fresh_cfg [MODE]: $cfg anew, root's, holding the foreign entries of kuma-2.1.xml.
 fresh_cfg() {
@@ -578,7 +593,7 @@ done
 EOF
 unshare --net -- sh "$tmp/iptc.sh"
 check "each traced run did its work (exit codes)" "offline-install 0
-offline-status 0
+offline-status 7
 offline-uninstall 0
 auto-uninstall 0
 show 0
@@ -675,6 +690,14 @@ unchanged "nobody: offline uninstall changed nothing" "$before" "$cfg"
 as_nobody uninstall --firewalld-config-dir "$cfg"
 result "nobody: uninstall (auto backend) exits 4" 4 "needs root"
 unchanged "nobody: uninstall (auto backend) changed nothing" "$before" "$cfg"
+
+# Without a bus, whether firewalld runs is told by the processes of the
+# namespace, which only root sees: nobody stops there.
+unshare --net -- setpriv --reuid=$NOBODY --regid=$NOBODY --clear-groups -- \
+  "$MESH_TPROXY" uninstall --firewalld-config-dir "$cfg" > "$tmp/out" 2> "$tmp/err" < /dev/null
+rc=$?
+result "nobody, no bus: uninstall exits 4" 4 "looking at other users' processes needs root"
+unchanged "nobody, no bus: uninstall changed nothing" "$before" "$cfg"
 
 # libiptc: a namespace with a foreign rule and ours; nobody's runs change nothing
 # in its tables or addresses.
