@@ -27,8 +27,9 @@ typedef struct _MtpDirectXml MtpDirectXml;
  * them. libxml2 runs without network access, DTD loading or entity
  * expansion, and prints nothing; a document with a <!DOCTYPE> (stopped at
  * once, before any declaration in it is read), a NUL byte (in 8-bit
- * encodings) and files over 16 MiB are refused. A symbolic link is
- * followed for reading (but not replaced by mtp_direct_xml_save). */
+ * encodings), anything but a regular file and files over direct-xml-size
+ * (mtp-limits.h) are refused. A symbolic link is followed for reading (but
+ * not replaced by mtp_direct_xml_save). */
 MtpDirectXml *mtp_direct_xml_load (const char *dir, GError **error);
 void mtp_direct_xml_free (MtpDirectXml *xml);
 
@@ -60,11 +61,17 @@ void mtp_direct_xml_set_ours (MtpDirectXml *xml, const MtpDirect *desired, const
  * written (MTP_ERROR_FAILED, saying why and what to do): a directory that is a
  * symbolic link, that users other than its owner can write (unless sticky),
  * or, run as root, that root does not own; a direct.xml that is a symbolic
- * link. No right to write in the directory is
+ * link; a document larger than direct-xml-write-size that is larger than the
+ * file it replaces (MTP_ERROR_INVALID_ARGS). No right to write in the directory is
  * MTP_ERROR_PERMISSION, also before anything is written. A direct.xml with
  * other names (hard links) is replaced; they keep the previous content. A
  * failure leaves direct.xml as it was and no temporary file. */
 gboolean mtp_direct_xml_save (MtpDirectXml *xml, GError **error);
+
+/* Whether save may write the document: not larger than
+ * direct-xml-write-size, or than the file read (mtp-limits.h); save checks
+ * it too, before anything is written. MTP_ERROR_INVALID_ARGS otherwise. */
+gboolean mtp_direct_xml_check_size (MtpDirectXml *xml, GError **error);
 
 /* The serialised document (what save would write). */
 char *mtp_direct_xml_to_string (MtpDirectXml *xml);

@@ -7,6 +7,7 @@
 #include "mtp-error.h"
 #include "mtp-firewalld-generated.h"
 #include "mtp-firewalld.h"
+#include "mtp-limits.h"
 
 /* Waits for a set of async calls on the thread-default main context. */
 typedef struct
@@ -481,7 +482,8 @@ installed_version_from_package (void)
       g_autofree char *text = NULL;
       g_auto (GStrv) lines = NULL;
 
-      if (!g_file_get_contents (candidates->pdata[i], &text, NULL, NULL))
+      text = mtp_limits_read_system_file (candidates->pdata[i]);
+      if (text == NULL)
         continue;
       lines = g_strsplit (text, "\n", -1);
       for (guint j = 0; lines[j] != NULL; j++)
@@ -505,13 +507,26 @@ installed_version_from_package (void)
 }
 
 MtpFirewalldInfo *
-mtp_firewalld_offline_info (const char *config_dir)
+mtp_firewalld_offline_info (const char *config_dir, GError **error)
 {
-  MtpFirewalldInfo *info = g_new0 (MtpFirewalldInfo, 1);
+  g_autoptr (MtpFirewalldInfo) info = g_new0 (MtpFirewalldInfo, 1);
   g_autofree char *out = NULL;
   g_autofree char *conf_path = g_build_filename (config_dir, "firewalld.conf", NULL);
   g_autofree char *conf = NULL;
+  g_autoptr (GError) local_error = NULL;
   gint status = 1;
+
+  /* A missing one means firewalld's defaults; one that cannot be read
+   * without blocking (a FIFO) or is too large is an error. */
+  if (!mtp_limits_read_file (conf_path, MTP_LIMIT_SYSTEM_FILE_SIZE, "system-file-size", &conf, NULL,
+                             NULL, &local_error)
+      && !g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    {
+      g_set_error (error, MTP_ERROR,
+                   local_error->domain == MTP_ERROR ? local_error->code : MTP_ERROR_FAILED,
+                   _ ("reading '%s': %s"), conf_path, local_error->message);
+      return NULL;
+    }
 
   info->state = g_strdup ("NOT_RUNNING");
   info->backend = g_strdup ("nftables");
@@ -532,7 +547,7 @@ mtp_firewalld_offline_info (const char *config_dir)
     }
   parse_version (info);
 
-  if (g_file_get_contents (conf_path, &conf, NULL, NULL))
+  if (conf != NULL)
     {
       g_auto (GStrv) lines = g_strsplit (conf, "\n", -1);
       for (guint i = 0; lines[i] != NULL; i++)
@@ -553,7 +568,7 @@ mtp_firewalld_offline_info (const char *config_dir)
             info->strict_forward_ports = is_yes (kv[1]);
         }
     }
-  return info;
+  return g_steal_pointer (&info);
 }
 
 static void

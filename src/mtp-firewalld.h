@@ -56,8 +56,10 @@ void mtp_firewalld_info_free (MtpFirewalldInfo *info);
 /* What can be known while firewalld is not running: the installed version
  * (firewall-offline-cmd --version; "unknown" without it) and the backend and
  * RFC3964_IPv4 settings of <config_dir>/firewalld.conf (firewalld's defaults
- * where unset). */
-MtpFirewalldInfo *mtp_firewalld_offline_info (const char *config_dir);
+ * where unset, or where there is no such file). A firewalld.conf that is not
+ * a regular file, or larger than system-file-size (mtp-limits.h), is an
+ * error. */
+MtpFirewalldInfo *mtp_firewalld_offline_info (const char *config_dir, GError **error);
 
 /* Sends the reads of a run now, without waiting: firewalld's properties
  * (mtp_firewalld_get_info), its runtime direct configuration and, if
