@@ -65,8 +65,15 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       return 0;
     }
 
-  ruleset = mtp_build_ruleset (config, facts);
-  FUZZ_CHECK (ruleset != NULL, "no rule set");
+  ruleset = mtp_build_ruleset (config, facts, &error);
+  if (ruleset == NULL)
+    {
+      /* Only the limit rules, with a message naming it. */
+      FUZZ_CHECK (g_error_matches (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS)
+                      && strstr (error->message, "'rules'") != NULL,
+                  "unexpected error: %s", error->message);
+      return 0;
+    }
   g_free (mtp_render_iptables (ruleset, MTP_FAMILY_IPV4));
   g_free (mtp_render_iptables (ruleset, MTP_FAMILY_IPV6));
   {

@@ -51,7 +51,8 @@ build_set (const char *const *options, const char *nameservers)
                                                           : facts->nameservers_ipv6,
                           *cidr);
     }
-  ruleset = mtp_build_ruleset (config, facts);
+  ruleset = mtp_build_ruleset (config, facts, &error);
+  FUZZ_CHECK (ruleset != NULL, "%s", error->message);
   return mtp_direct_from_ruleset (ruleset);
 }
 

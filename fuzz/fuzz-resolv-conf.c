@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fuzz-common.h"
+#include "mtp-error.h"
 #include "mtp-facts.h"
 
 /* The nameservers of a resolv.conf (the input, up to a NUL):
@@ -89,16 +90,25 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr (GString) written = g_string_new (NULL);
   g_auto (GStrv) lines = NULL;
   g_autofree char *reversed = NULL;
+  g_autoptr (GError) error = NULL;
   guint n_lines;
 
   fuzz_init ();
-  mtp_parse_resolv_conf (text, ipv4, ipv6);
+  if (!mtp_parse_resolv_conf (text, ipv4, ipv6, &error))
+    {
+      /* Only the limit nameservers, with a message naming it. */
+      FUZZ_CHECK (g_error_matches (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG)
+                      && strstr (error->message, "'nameservers'") != NULL,
+                  "unexpected error: %s", error->message);
+      return 0;
+    }
   check_list (ipv4, MTP_FAMILY_IPV4);
   check_list (ipv6, MTP_FAMILY_IPV6);
 
   append_lines (written, ipv4);
   append_lines (written, ipv6);
-  mtp_parse_resolv_conf (written->str, ipv4_again, ipv6_again);
+  FUZZ_CHECK (mtp_parse_resolv_conf (written->str, ipv4_again, ipv6_again, &error), "%s",
+              error->message);
   FUZZ_CHECK (lists_equal (ipv4, ipv4_again) && lists_equal (ipv6, ipv6_again),
               "written back as\n%sthe addresses differ", written->str);
 
@@ -111,11 +121,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       lines[n_lines - 1 - i] = line;
     }
   reversed = g_strjoinv ("\n", lines);
-  mtp_parse_resolv_conf (reversed, ipv4_reversed, ipv6_reversed);
+  FUZZ_CHECK (mtp_parse_resolv_conf (reversed, ipv4_reversed, ipv6_reversed, &error), "%s",
+              error->message);
   FUZZ_CHECK (lists_same_set (ipv4, ipv4_reversed) && lists_same_set (ipv6, ipv6_reversed),
               "the lines in reverse order give other addresses");
 
-  mtp_parse_resolv_conf (text, ipv4_again, ipv6_again);
+  FUZZ_CHECK (mtp_parse_resolv_conf (text, ipv4_again, ipv6_again, &error), "%s", error->message);
   FUZZ_CHECK (lists_equal (ipv4, ipv4_again) && lists_equal (ipv6, ipv6_again),
               "reading the text again added addresses");
   return 0;

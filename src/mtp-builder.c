@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "mtp-builder.h"
+#include "mtp-error.h"
+#include "mtp-limits.h"
 
 #define CHAIN_INBOUND           MTP_CHAIN_PREFIX "INBOUND"
 #define CHAIN_OUTBOUND          MTP_CHAIN_PREFIX "OUTBOUND"
@@ -13,9 +15,19 @@
 #define DNS_PORT                53
 #define LOG_LEVEL_DEBUG         7
 
+/* Where a build went past the limit rules (mtp-limits.h): the kind of the
+ * first rule that did not fit, and the rule that callers fill in its place
+ * and that is dropped. */
+typedef struct
+{
+  char *kind;
+  MtpRule *scratch;
+} Overflow;
+
 /* Per-family state of one build. */
 typedef struct
 {
+  Overflow *over;
   const MtpConfig *config;
   const MtpHostFacts *facts;
   MtpRuleset *ruleset;
@@ -72,11 +84,27 @@ rank_of (const char *comment)
   g_assert_not_reached ();
 }
 
+/* Whether the rule set is full: the loops that add a rule per value stop. */
+static gboolean
+full (const Build *b)
+{
+  return b->over->kind != NULL;
+}
+
 static MtpRule *
 rule (Build *b, MtpTable table, const char *chain, MtpPosition position, const char *comment)
 {
-  MtpRule *r = mtp_rule_new (b->family, table, chain, position);
+  MtpRule *r;
 
+  if (full (b) || b->ruleset->rules->len >= MTP_LIMIT_RULES)
+    {
+      if (!full (b))
+        b->over->kind = g_strdup (comment);
+      g_clear_pointer (&b->over->scratch, mtp_rule_free);
+      b->over->scratch = mtp_rule_new (b->family, table, chain, position);
+      return b->over->scratch;
+    }
+  r = mtp_rule_new (b->family, table, chain, position);
   r->rank = rank_of (comment);
 
   if (!b->config->disable_comments)
@@ -273,7 +301,7 @@ build_uid_exclusion (Build *b, const MtpUidPortExclusion *ex)
 
       if (!(ex->protocols & protocols[p]))
         continue;
-      while (i < ex->ports->len)
+      while (i < ex->ports->len && !full (b))
         {
           MtpRule *r = rule (b, MTP_TABLE_NAT, "OUTPUT", MTP_POSITION_INSERT,
                              "output/exclude-ports-for-uids");
@@ -305,7 +333,7 @@ build_port_exclusions (Build *b, const char *chain, const char *kind, const GArr
 
   if (!b->config->pack_ports)
     {
-      for (guint k = 0; k < ports->len; k++)
+      for (guint k = 0; k < ports->len && !full (b); k++)
         {
           MtpRule *r = rule (b, MTP_TABLE_NAT, chain, MTP_POSITION_APPEND, kind);
           match_proto (r, MTP_PROTO_TCP);
@@ -333,7 +361,7 @@ build_port_exclusions (Build *b, const char *chain, const char *kind, const GArr
         g_array_append_val (ranges, ((MtpPortRange){ .first = port, .last = port }));
     }
 
-  while (i < ranges->len)
+  while (i < ranges->len && !full (b))
     {
       MtpRule *r = rule (b, MTP_TABLE_NAT, chain, MTP_POSITION_APPEND, kind);
 
@@ -352,7 +380,7 @@ build_nat_prerouting (Build *b)
   if (c->iptables_logs)
     log_rule (b, "PREROUTING");
 
-  for (guint i = 0; i < c->vnets->len; i++)
+  for (guint i = 0; i < c->vnets->len && !full (b); i++)
     {
       const MtpVnet *vnet = c->vnets->pdata[i];
       g_autofree char *dns_comment = NULL;
@@ -393,10 +421,10 @@ build_nat_output (Build *b)
   if (c->iptables_logs)
     log_rule (b, "OUTPUT");
 
-  for (guint i = 0; i < c->exclude_outbound_ports_for_uids->len; i++)
+  for (guint i = 0; i < c->exclude_outbound_ports_for_uids->len && !full (b); i++)
     build_uid_exclusion (b, c->exclude_outbound_ports_for_uids->pdata[i]);
 
-  for (guint i = 0; i < c->exclude_outbound_ips->len; i++)
+  for (guint i = 0; i < c->exclude_outbound_ips->len && !full (b); i++)
     {
       const MtpCidr *ip = &g_array_index (c->exclude_outbound_ips, MtpCidr, i);
 
@@ -462,7 +490,7 @@ build_nat_inbound (Build *b)
       return;
     }
 
-  for (guint i = 0; i < c->exclude_inbound_ips->len; i++)
+  for (guint i = 0; i < c->exclude_inbound_ips->len && !full (b); i++)
     {
       const MtpCidr *ip = &g_array_index (c->exclude_inbound_ips, MtpCidr, i);
 
@@ -563,9 +591,10 @@ set_address (MtpCidr *cidr, MtpFamily family, guint8 last_byte)
 
 static void
 build_family (const MtpConfig *config, const MtpHostFacts *facts, MtpRuleset *ruleset,
-              MtpFamily family)
+              MtpFamily family, Overflow *over)
 {
   Build b = {
+    .over = over,
     .config = config,
     .facts = facts,
     .ruleset = ruleset,
@@ -593,13 +622,60 @@ build_family (const MtpConfig *config, const MtpHostFacts *facts, MtpRuleset *ru
   build_nat (&b);
 }
 
-MtpRuleset *
-mtp_build_ruleset (const MtpConfig *config, const MtpHostFacts *facts)
+/* The option whose rules a kind of rule is, for a message. */
+static const char *
+source_of (const char *kind)
 {
-  MtpRuleset *ruleset = mtp_ruleset_new ();
+  static const struct
+  {
+    const char *kind;
+    const char *option;
+  } sources[] = {
+    { "vnet/", "--vnet" },
+    { "output/exclude-ports-for-uids", "--exclude-outbound-ports-for-uids" },
+    { "output/exclude-ip", "--exclude-outbound-ips" },
+    { "inbound/exclude-ip", "--exclude-inbound-ips" },
+    { "inbound/exclude-port", "--exclude-inbound-ports" },
+    { "outbound/exclude-port", "--exclude-outbound-ports" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (sources); i++)
+    if (g_str_has_prefix (kind, sources[i].kind))
+      return sources[i].option;
+  return kind;
+}
+
+/* The option (or kind) with the most rules in the set, and their number. */
+static const char *
+largest_source (const MtpRuleset *ruleset, guint *count)
+{
+  g_autoptr (GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  const char *largest = kinds[0];
+
+  *count = 0;
+  for (guint i = 0; i < ruleset->rules->len; i++)
+    {
+      const char *source = source_of (kinds[((MtpRule *)ruleset->rules->pdata[i])->rank]);
+      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, source)) + 1;
+
+      g_hash_table_insert (counts, (gpointer)source, GUINT_TO_POINTER (n));
+      if (n > *count)
+        {
+          *count = n;
+          largest = source;
+        }
+    }
+  return largest;
+}
+
+MtpRuleset *
+mtp_build_ruleset (const MtpConfig *config, const MtpHostFacts *facts, GError **error)
+{
+  g_autoptr (MtpRuleset) ruleset = mtp_ruleset_new ();
+  Overflow over = { 0 };
 
   ruleset->loopback = g_strdup (facts->loopback);
-  build_family (config, facts, ruleset, MTP_FAMILY_IPV4);
+  build_family (config, facts, ruleset, MTP_FAMILY_IPV4, &over);
 
   if (config->ip_family_mode == MTP_IP_FAMILY_MODE_IPV4)
     ; /* asked for: nothing to say */
@@ -607,8 +683,25 @@ mtp_build_ruleset (const MtpConfig *config, const MtpHostFacts *facts)
     mtp_ruleset_add_notice (ruleset, _ ("IPv6 rules are not installed: %s"),
                             facts->ipv6_reason ? facts->ipv6_reason : _ ("IPv6 is not usable"));
   else
-    build_family (config, facts, ruleset, MTP_FAMILY_IPV6);
+    build_family (config, facts, ruleset, MTP_FAMILY_IPV6, &over);
 
+  g_clear_pointer (&over.scratch, mtp_rule_free);
+  if (over.kind != NULL)
+    {
+      g_autofree char *kind = g_steal_pointer (&over.kind);
+      g_autofree char *reference = mtp_limit_reference ("rules");
+      guint count;
+      const char *source = largest_source (ruleset, &count);
+      gboolean ports = !config->pack_ports && g_str_has_suffix (source, "-ports");
+
+      g_debug ("the limit of rules was reached at a rule of kind '%s'", kind);
+      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
+                   _ ("the rules would be more than %u (%s); most of them come from %s (%u within "
+                      "the limit)%s"),
+                   (guint)MTP_LIMIT_RULES, reference, source, count,
+                   ports ? _ ("; --pack-ports puts up to 15 ports in one rule") : "");
+      return NULL;
+    }
   mtp_ruleset_finalize (ruleset);
-  return ruleset;
+  return g_steal_pointer (&ruleset);
 }

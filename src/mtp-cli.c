@@ -271,7 +271,18 @@ run_command (MtpCommand command, const MtpConfig *config, GString *out, gboolean
   if (facts != NULL)
     {
       mtp_host_facts_gather_finish (facts);
-      ruleset = mtp_build_ruleset (config, facts);
+      ruleset = mtp_build_ruleset (config, facts, &error);
+      /* As above: uninstall goes on without the configured set. */
+      if (ruleset == NULL && command == MTP_COMMAND_UNINSTALL)
+        {
+          g_debug ("uninstall without the configured rule set: %s", error->message);
+          g_clear_error (&error);
+        }
+      else if (ruleset == NULL)
+        {
+          print_error (error);
+          return mtp_error_to_exit_code (error);
+        }
     }
 
   if (show)

@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <glib/gi18n.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "mtp-config.h"
 #include "mtp-error.h"
 #include "mtp-file.h"
+#include "mtp-limits.h"
 #include "mtp-parse.h"
 
 typedef enum
@@ -361,6 +358,86 @@ clear_repeatable (MtpConfig *config, const OptDesc *opt)
   g_ptr_array_set_size (*(GPtrArray **)G_STRUCT_MEMBER_P (config, opt->offset), 0);
 }
 
+/* option-values for the repeatable options of the command line, each
+ * counted as often as it is given. */
+static gboolean
+check_repeats (const GPtrArray *names, GError **error)
+{
+  g_autoptr (GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter iter;
+  gpointer name, n;
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      const OptDesc *opt = find_option (names->pdata[i]);
+
+      if (opt != NULL && is_repeatable (opt))
+        g_hash_table_insert (
+            counts, (gpointer)opt->name,
+            GUINT_TO_POINTER (GPOINTER_TO_UINT (g_hash_table_lookup (counts, opt->name)) + 1));
+    }
+  g_hash_table_iter_init (&iter, counts);
+  while (g_hash_table_iter_next (&iter, &name, &n))
+    if (!mtp_parse_check_count (GPOINTER_TO_UINT (n), error))
+      {
+        g_prefix_error (error, _ ("option --%s: "), (const char *)name);
+        return FALSE;
+      }
+  return TRUE;
+}
+
+static char *
+vnet_key (gconstpointer item)
+{
+  const MtpVnet *v = item;
+  g_autofree char *cidr = mtp_cidr_to_string (&v->cidr, TRUE);
+
+  return g_strconcat (v->iface, " ", cidr, NULL);
+}
+
+static char *
+exclusion_key (gconstpointer item)
+{
+  const MtpUidPortExclusion *ex = item;
+  GString *key = g_string_new (NULL);
+
+  g_string_append_printf (key, "%d %u-%u", ex->protocols, ex->uids.first, ex->uids.last);
+  for (guint i = 0; i < ex->ports->len; i++)
+    {
+      const MtpPortRange *r = &g_array_index (ex->ports, MtpPortRange, i);
+      g_string_append_printf (key, " %u-%u", r->first, r->last);
+    }
+  return g_string_free (key, FALSE);
+}
+
+/* Keeps the first of equal values, in order; a hash set of their text keeps
+ * it linear. */
+static void
+drop_repeated_in (GPtrArray *values, char *(*key_of) (gconstpointer item))
+{
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint kept = 0;
+
+  for (guint i = 0; i < values->len; i++)
+    if (g_hash_table_add (seen, key_of (values->pdata[i])))
+      {
+        gpointer item = values->pdata[i];
+
+        values->pdata[i] = values->pdata[kept];
+        values->pdata[kept++] = item;
+      }
+  g_ptr_array_set_size (values, kept);
+}
+
+/* The repeatable options' values, each once (the lists are so from their
+ * parsers). */
+static void
+drop_repeated (MtpConfig *config)
+{
+  drop_repeated_in (config->vnets, vnet_key);
+  drop_repeated_in (config->exclude_outbound_ports_for_uids, exclusion_key);
+}
+
 gboolean
 mtp_config_set (MtpConfig *config, const char *name, const char *value, GError **error)
 {
@@ -409,77 +486,29 @@ config_error_take (GError **error, const char *path, char *msg)
 #define config_error(error, path, ...)                                                             \
   config_error_take (error, path, g_strdup_printf (__VA_ARGS__))
 
-/* Far more than every option with long lists needs. */
-#define MAX_CONFIG_SIZE (1024 * 1024)
-
-/* Opened without blocking (a FIFO would wait for a writer) and read only if
- * it is a regular file of sensible size that mtp_file_check_trusted trusts
- * (its refusal is MTP_ERROR_FAILED, exit status 1, not a bad file). */
+/* A regular file of at most config-file-size, read without blocking, that
+ * mtp_file_check_path trusts (its refusal is MTP_ERROR_FAILED, exit status
+ * 1, not a bad file). */
 static gboolean
 read_config_file (const char *path, char **contents, gsize *length, GError **error)
 {
-  int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  g_autofree char *buf = NULL;
-  gsize len = 0;
-  struct stat st;
-  int errsv;
+  g_autoptr (GError) local_error = NULL;
 
-  if (fd < 0)
+  if (!mtp_limits_read_file (path, MTP_LIMIT_CONFIG_FILE_SIZE, "config-file-size", contents, length,
+                             NULL, &local_error))
     {
-      errsv = errno;
-      if (errsv == ENOENT)
+      if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
         return config_error (error, path, _ ("no such file"));
-      return config_error (error, path, "%s", g_strerror (errsv));
+      return config_error (error, path, "%s", local_error->message);
     }
-  if (fstat (fd, &st) != 0)
+  /* Its values decide what is redirected and what is not, as root. Checked
+   * by path after the read: a trusted directory is one nobody else could
+   * have swapped the file in since. */
+  if (!mtp_file_check_path (path, _ ("the configuration file"), MTP_FILE_TRUST_DEFAULT, error))
     {
-      errsv = errno;
-      close (fd);
-      return config_error (error, path, "%s", g_strerror (errsv));
-    }
-  if (!S_ISREG (st.st_mode))
-    {
-      close (fd);
-      return config_error (error, path,
-                           S_ISDIR (st.st_mode) ? _ ("a directory, not a file")
-                                                : _ ("not a regular file"));
-    }
-  /* Its values decide what is redirected and what is not, as root. */
-  if (!mtp_file_check_trusted (fd, path, _ ("the configuration file"), MTP_FILE_TRUST_DEFAULT,
-                               error))
-    {
-      close (fd);
+      g_clear_pointer (contents, g_free);
       return FALSE;
     }
-  if (st.st_size > MAX_CONFIG_SIZE)
-    {
-      close (fd);
-      return config_error (error, path, _ ("larger than 1 MiB"));
-    }
-  /* Read to the end, in case it grows, but never past the limit. */
-  buf = g_malloc (MAX_CONFIG_SIZE + 2);
-  for (;;)
-    {
-      ssize_t n = read (fd, buf + len, MAX_CONFIG_SIZE + 1 - len);
-
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        {
-          errsv = errno;
-          close (fd);
-          return config_error (error, path, "%s", g_strerror (errsv));
-        }
-      len += (gsize)n;
-      if (n == 0 || len > MAX_CONFIG_SIZE)
-        break;
-    }
-  close (fd);
-  if (len > MAX_CONFIG_SIZE)
-    return config_error (error, path, _ ("larger than 1 MiB"));
-  buf[len] = '\0';
-  *contents = g_steal_pointer (&buf);
-  *length = len;
   return TRUE;
 }
 
@@ -608,6 +637,8 @@ mtp_config_load_file (MtpConfig *config, const char *path, GError **error)
           if (values == NULL || local_error != NULL)
             return config_error (error, path, _ ("key '%s': %s"), keys[i],
                                  local_error != NULL ? local_error->message : "");
+          if (!mtp_parse_check_count (g_strv_length (values), &local_error))
+            return config_error (error, path, _ ("key '%s': %s"), keys[i], local_error->message);
           clear_repeatable (config, opt);
           for (guint j = 0; values[j] != NULL; j++)
             if (!set_value (config, opt, g_strstrip (values[j]), &local_error))
@@ -624,6 +655,7 @@ mtp_config_load_file (MtpConfig *config, const char *path, GError **error)
             return config_error (error, path, _ ("key '%s': %s"), keys[i], local_error->message);
         }
     }
+  drop_repeated (config);
   return TRUE;
 }
 
@@ -879,6 +911,8 @@ mtp_config_parse (MtpCommand command, int argc, char **argv, GError **error)
         return NULL;
     }
 
+  if (!check_repeats (names, error))
+    return NULL;
   for (guint i = 0; i < names->len; i++)
     {
       const char *name = names->pdata[i];
@@ -895,6 +929,7 @@ mtp_config_parse (MtpCommand command, int argc, char **argv, GError **error)
         return NULL;
     }
 
+  drop_repeated (config);
   if (!mtp_config_validate (config, error))
     return NULL;
   return g_steal_pointer (&config);

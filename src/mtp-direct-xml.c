@@ -18,21 +18,13 @@
 #include "mtp-direct-xml.h"
 #include "mtp-error.h"
 #include "mtp-file.h"
+#include "mtp-limits.h"
 #include "mtp-render.h"
 #include "mtp-shlex.h"
 #include "mtp-xml.h"
 
 #define DIRECT_XML     "direct.xml"
 #define DIRECT_XML_OLD "direct.xml.old"
-#define MAX_FILE_SIZE  (16 * 1024 * 1024)
-/* No iptables takes a longer rule: iptables-restore, which firewalld applies
- * direct rules with, splits a line into at most 255 words of at most 1 KiB
- * each. Beyond that an entry cannot be meant, and the limits bound the work
- * a hostile file can make. */
-#define MAX_ENTRY_ARGS 255
-#define MAX_ENTRY_TEXT (256 * 1024)
-/* iptables: "must be under 29 chars". */
-#define MAX_CHAIN_NAME 28
 /* What firewalld writes for an empty configuration. */
 #define EMPTY_DOCUMENT "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<direct>\n</direct>\n"
 
@@ -51,6 +43,8 @@ struct _MtpDirectXml
 {
   char *dir;
   char *path;
+  gsize size;           /* of the file read; 0 when there was none */
+  gboolean only_remove; /* set_ours was given nothing to add: the size may stay */
   xmlDoc *doc;
   MtpDirect *direct; /* what doc holds, as firewalld reads it */
   GBytes *original;  /* the file as it was read; NULL: there was none */
@@ -119,67 +113,46 @@ fail_at_take (GError **error, const char *path, long line, char *what)
 /* Reading */
 
 /* Follows a symbolic link (only writing refuses one). *contents is NULL when
- * the file does not exist. */
+ * the file does not exist. Only a regular file of at most direct-xml-size is
+ * read (mtp-limits.h), and only one that mtp_file_check_path trusts. */
 static gboolean
 read_file (const char *path, char **contents, gsize *length, GError **error)
 {
-  g_auto (AutoFd) fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-  g_autofree char *buf = NULL;
-  gsize len = 0;
+  g_autoptr (GError) local_error = NULL;
   struct stat st;
 
   *contents = NULL;
   *length = 0;
-  if (fd < 0)
+  if (mtp_limits_read_file (path, MTP_LIMIT_DIRECT_XML_SIZE, "direct-xml-size", contents, length,
+                            NULL, &local_error))
     {
-      int errsv = errno;
-
-      if (errsv == ENOENT && lstat (path, &st) != 0)
+      /* What it holds besides ours goes on to firewalld, which runs as root.
+       * Checked by path after the read: a directory that it trusts is one
+       * nobody else could have swapped the file in since. */
+      if (mtp_file_check_path (path, _ ("firewalld's direct configuration"), MTP_FILE_TRUST_DEFAULT,
+                               error))
         return TRUE;
-      if (errsv == ENOENT)
-        return fail_at (error, path, 0, _ ("a symbolic link to a missing file"));
-      return fail_io (error, errsv, _ ("reading '%s'"), path);
+      g_clear_pointer (contents, g_free);
+      *length = 0;
+      return FALSE;
     }
-  if (fstat (fd, &st) != 0)
-    return fail_io (error, errno, _ ("reading '%s'"), path);
-  if (!S_ISREG (st.st_mode))
-    return fail_at (error, path, 0, _ ("not a regular file"));
-  /* What it holds besides ours goes on to firewalld, which runs as root. */
-  if (!mtp_file_check_trusted (fd, path, _ ("firewalld's direct configuration"),
-                               MTP_FILE_TRUST_DEFAULT, error))
-    return FALSE;
-  if (st.st_size > MAX_FILE_SIZE)
-    return fail_at (error, path, 0, _ ("larger than 16 MiB"));
-
-  /* The size may change under us: read to the end, but never past the limit. */
-  buf = g_malloc ((gsize)st.st_size + 1);
-  for (;;)
+  if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
     {
-      gsize room = (gsize)st.st_size + 1 - len;
-      ssize_t n;
-
-      if (room == 0)
-        {
-          if (len > MAX_FILE_SIZE)
-            return fail_at (error, path, 0, _ ("larger than 16 MiB"));
-          st.st_size = MIN ((off_t)len * 2, (off_t)MAX_FILE_SIZE + 1);
-          buf = g_realloc (buf, (gsize)st.st_size + 1);
-          continue;
-        }
-      n = read (fd, buf + len, room);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return fail_io (error, errno, _ ("reading '%s'"), path);
-      if (n == 0)
-        break;
-      len += (gsize)n;
+      if (lstat (path, &st) != 0)
+        return TRUE;
+      return fail_at (error, path, 0, _ ("a symbolic link to a missing file"));
     }
-  if (len > MAX_FILE_SIZE)
-    return fail_at (error, path, 0, _ ("larger than 16 MiB"));
-  *contents = g_steal_pointer (&buf);
-  *length = len;
-  return TRUE;
+  if (local_error->domain == MTP_ERROR)
+    return fail_at (error, path, 0, "%s", local_error->message);
+  {
+    g_autofree char *what = g_strdup_printf (_ ("reading '%s'"), path);
+    gboolean denied = g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_ACCES)
+                      || g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_PERM);
+
+    g_set_error (error, MTP_ERROR, denied ? MTP_ERROR_PERMISSION : MTP_ERROR_FAILED, "%s: %s", what,
+                 local_error->message);
+    return FALSE;
+  }
 }
 
 typedef struct
@@ -245,7 +218,7 @@ parse_document (const char *path, const char *data, gsize length, GError **error
   g_autofree char *message = NULL;
   const char *nul;
 
-  g_assert (length <= MAX_FILE_SIZE);
+  g_assert (length <= MTP_LIMIT_DIRECT_XML_SIZE);
   /* libxml2 reads an 8-bit document only up to a NUL byte and takes what
    * came before for all of it (firewalld refuses the file). In UTF-16 and
    * UTF-32 NUL bytes are part of the characters: libxml2 checks those. */
@@ -429,12 +402,12 @@ check_chain_name (xmlNode *el, const char *chain, const char *path, GError **err
 {
   gsize length = strlen (chain);
 
-  if (length <= MAX_CHAIN_NAME)
+  if (length <= MTP_LIMIT_CHAIN_NAME_LENGTH)
     return TRUE;
   return fail_at (
       error, path, line_of (el),
       _ ("the chain name on <%s> is %u bytes long, more than iptables takes (at most %u)"),
-      (const char *)el->name, (guint)length, (guint)MAX_CHAIN_NAME);
+      (const char *)el->name, (guint)length, (guint)MTP_LIMIT_CHAIN_NAME_LENGTH);
 }
 
 /* Checked before splitting, so that the split has bounded work. */
@@ -443,12 +416,12 @@ check_text_size (xmlNode *el, const char *text, const char *path, GError **error
 {
   gsize length = strlen (text);
 
-  if (length <= MAX_ENTRY_TEXT)
+  if (length <= MTP_LIMIT_ENTRY_SIZE)
     return TRUE;
   return fail_at (
       error, path, line_of (el),
       _ ("the arguments of <%s> are %u bytes long, more than iptables takes (at most %u)"),
-      (const char *)el->name, (guint)length, (guint)MAX_ENTRY_TEXT);
+      (const char *)el->name, (guint)length, (guint)MTP_LIMIT_ENTRY_SIZE);
 }
 
 static gboolean
@@ -456,11 +429,11 @@ check_arg_count (xmlNode *el, char **args, const char *path, GError **error)
 {
   guint n = g_strv_length (args);
 
-  if (n <= MAX_ENTRY_ARGS)
+  if (n <= MTP_LIMIT_ENTRY_ARGUMENTS)
     return TRUE;
   return fail_at (error, path, line_of (el),
                   _ ("<%s> has %u arguments, more than iptables takes (at most %u)"),
-                  (const char *)el->name, n, (guint)MAX_ENTRY_ARGS);
+                  (const char *)el->name, n, (guint)MTP_LIMIT_ENTRY_ARGUMENTS);
 }
 
 static gboolean
@@ -783,6 +756,7 @@ mtp_direct_xml_load (const char *dir, GError **error)
     return NULL;
   if (contents != NULL)
     xml->original = g_bytes_new (contents, length);
+  xml->size = contents != NULL ? length : 0;
   if (contents == NULL)
     {
       g_debug ("'%s' does not exist: an empty direct configuration", xml->path);
@@ -1043,6 +1017,7 @@ mtp_direct_xml_set_ours (MtpDirectXml *xml, const MtpDirect *desired, const MtpD
   g_return_if_fail (xml != NULL);
   g_return_if_fail (desired != NULL && is_valid_desired (desired));
 
+  xml->only_remove = desired->chains->len == 0 && desired->rules->len == 0;
   root = xmlDocGetRootElement (xml->doc);
   if (collect_ours (root, xml->path, desired, known, ours))
     {
@@ -1119,6 +1094,18 @@ mtp_direct_xml_to_string (MtpDirectXml *xml)
   result = g_strndup ((const char *)buf, (gsize)len);
   xmlFree (buf);
   return result;
+}
+
+gboolean
+mtp_direct_xml_check_size (MtpDirectXml *xml, GError **error)
+{
+  g_autofree char *data = NULL;
+
+  g_return_val_if_fail (xml != NULL, FALSE);
+  if (xml->only_remove)
+    return TRUE;
+  data = mtp_direct_xml_to_string (xml);
+  return mtp_limits_check_direct_xml (xml->path, strlen (data), xml->size, error);
 }
 
 /* Writing
@@ -1602,8 +1589,13 @@ mtp_direct_xml_save (MtpDirectXml *xml, GError **error)
       || !open_current (dirfd, xml->dir, xml->path, &current, &st, error))
     return FALSE;
 
-  remove_stale_temp_files (dirfd, current >= 0 ? st.st_uid : (uid_t)-1);
   data = mtp_direct_xml_to_string (xml);
+  /* Removing only, it can grow by no more than the XML declaration. */
+  if (!xml->only_remove
+      && !mtp_limits_check_direct_xml (xml->path, strlen (data),
+                                       current >= 0 ? (gsize)st.st_size : 0, error))
+    return FALSE;
+  remove_stale_temp_files (dirfd, current >= 0 ? st.st_uid : (uid_t)-1);
   if (!temp_file_create (&tmp, dirfd, DIRECT_XML, xml->path, error)
       || !write_all (tmp.fd, data, strlen (data), xml->path, error)
       || !temp_file_finish (&tmp, current >= 0 ? &st : NULL, current, xml->path, error))

@@ -27,10 +27,11 @@ typedef struct _MtpDirectXml MtpDirectXml;
  * them. libxml2 runs without network access, DTD loading or entity
  * expansion, and prints nothing; a document with a <!DOCTYPE> (stopped at
  * once, before any declaration in it is read), a NUL byte (in 8-bit
- * encodings) and files over 16 MiB are refused. A symbolic link is
- * followed for reading (but not replaced by mtp_direct_xml_save). A file
- * that mtp_file_check_trusted does not trust (others can write it, it
- * belongs to neither root nor the caller, …) is refused: MTP_ERROR_FAILED. */
+ * encodings), anything but a regular file and files over direct-xml-size
+ * (mtp-limits.h) are refused. A symbolic link is followed for reading (but
+ * not replaced by mtp_direct_xml_save). A file that mtp_file_check_path does
+ * not trust (others can write it, it belongs to neither root nor the caller,
+ * …) is refused: MTP_ERROR_FAILED. */
 MtpDirectXml *mtp_direct_xml_load (const char *dir, GError **error);
 void mtp_direct_xml_free (MtpDirectXml *xml);
 
@@ -63,8 +64,9 @@ void mtp_direct_xml_set_ours (MtpDirectXml *xml, const MtpDirect *desired, const
  * symbolic link, or that mtp_file_check_trusted (mtp-file.h) does not trust
  * (users other than its owner can write it, unless it is sticky; it belongs
  * to neither root nor the caller; a directory above it that everyone can
- * write); a direct.xml that is a symbolic link. No right to write in the
- * directory is
+ * write); a direct.xml that is a symbolic link; a document larger than
+ * direct-xml-write-size that is larger than the file it replaces
+ * (MTP_ERROR_INVALID_ARGS). No right to write in the directory is
  * MTP_ERROR_PERMISSION, also before anything is written. A direct.xml with
  * other names (hard links) is replaced; they keep the previous content. A
  * failure leaves direct.xml as it was and no temporary file. */
@@ -74,6 +76,11 @@ gboolean mtp_direct_xml_save (MtpDirectXml *xml, GError **error);
  * removes it if there was none), written as mtp_direct_xml_save writes: for
  * a run that must take back a save it made. */
 gboolean mtp_direct_xml_revert (MtpDirectXml *xml, GError **error);
+
+/* Whether save may write the document: not larger than
+ * direct-xml-write-size, or than the file read (mtp-limits.h); save checks
+ * it too, before anything is written. MTP_ERROR_INVALID_ARGS otherwise. */
+gboolean mtp_direct_xml_check_size (MtpDirectXml *xml, GError **error);
 
 /* The serialised document (what save would write). */
 char *mtp_direct_xml_to_string (MtpDirectXml *xml);

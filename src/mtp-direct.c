@@ -394,26 +394,55 @@ builtin_first (gconstpointer a, gconstpointer b)
          - (int)mtp_direct_chain_name_is_ours (rb->chain);
 }
 
+/* Chains compared through a hash of their key, too: a direct.xml of 16 MiB
+ * can name some 300,000. */
+static char *
+chain_key (const MtpDirectChain *c)
+{
+  return g_strdup_printf ("%s\x1e%s\x1e%s", c->ipv, c->table, c->chain);
+}
+
+static GHashTable *
+chain_keys (const GPtrArray *chains)
+{
+  GHashTable *keys = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
+  for (guint i = 0; i < chains->len; i++)
+    g_hash_table_add (keys, chain_key (chains->pdata[i]));
+  return keys;
+}
+
+/* Adds to out, once each, the chains of from that present lacks. */
+static void
+add_missing_chains (GPtrArray *out, const GPtrArray *from, GHashTable *present)
+{
+  for (guint i = 0; i < from->len; i++)
+    {
+      g_autofree char *key = chain_key (from->pdata[i]);
+      if (!g_hash_table_contains (present, key))
+        {
+          g_ptr_array_add (out, mtp_direct_chain_copy (from->pdata[i]));
+          g_hash_table_add (present, g_steal_pointer (&key));
+        }
+    }
+}
+
 MtpDirectPlan *
 mtp_direct_plan_new (const MtpDirect *desired, const MtpDirect *current)
 {
   MtpDirectPlan *plan = g_new0 (MtpDirectPlan, 1);
   g_autoptr (GHashTable) current_keys = rule_keys (current->rules);
   g_autoptr (GHashTable) desired_keys = rule_keys (desired->rules);
+  g_autoptr (GHashTable) current_chains = chain_keys (current->chains);
+  g_autoptr (GHashTable) desired_chains = chain_keys (desired->chains);
 
   plan->add_chains = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_direct_chain_free);
   plan->remove_chains = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_direct_chain_free);
   plan->add_rules = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_direct_rule_free);
   plan->remove_rules = g_ptr_array_new_with_free_func ((GDestroyNotify)mtp_direct_rule_free);
 
-  for (guint i = 0; i < desired->chains->len; i++)
-    if (!mtp_direct_has_chain (current->chains, desired->chains->pdata[i])
-        && !mtp_direct_has_chain (plan->add_chains, desired->chains->pdata[i]))
-      g_ptr_array_add (plan->add_chains, mtp_direct_chain_copy (desired->chains->pdata[i]));
-  for (guint i = 0; i < current->chains->len; i++)
-    if (!mtp_direct_has_chain (desired->chains, current->chains->pdata[i])
-        && !mtp_direct_has_chain (plan->remove_chains, current->chains->pdata[i]))
-      g_ptr_array_add (plan->remove_chains, mtp_direct_chain_copy (current->chains->pdata[i]));
+  add_missing_chains (plan->add_chains, desired->chains, current_chains);
+  add_missing_chains (plan->remove_chains, current->chains, desired_chains);
 
   add_missing_rules (plan->add_rules, desired->rules, current_keys);
   add_missing_rules (plan->remove_rules, current->rules, desired_keys);

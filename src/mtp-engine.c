@@ -14,6 +14,7 @@
 #include "mtp-iptc.h"
 #include "mtp-json.h"
 #include "mtp-kernel.h"
+#include "mtp-limits.h"
 #include "mtp-lock.h"
 #include "mtp-netlink.h"
 #include "mtp-record.h"
@@ -440,6 +441,7 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
   g_autoptr (MtpDirect) desired = NULL;
   g_autoptr (MtpDirect) runtime = NULL;
   g_autoptr (MtpDirect) runtime_ours = NULL;
+  g_autoptr (MtpDirect) runtime_foreign = NULL;
   g_autoptr (MtpDirect) permanent = NULL;
   g_autoptr (MtpDirect) permanent_ours = NULL;
   g_autoptr (MtpDirect) permanent_foreign = NULL;
@@ -466,7 +468,7 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
   runtime = mtp_firewalld_read_runtime (fw, error);
   if (runtime == NULL)
     return FALSE;
-  mtp_direct_split (runtime, known, &runtime_ours, NULL);
+  mtp_direct_split (runtime, known, &runtime_ours, &runtime_foreign);
   if (use_permanent)
     {
       permanent = mtp_firewalld_read_permanent (fw, error);
@@ -491,6 +493,12 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
           warn (r, _ ("firewalld has StrictForwardPorts=yes: redirected connections are rejected"));
         }
       if (!check_flush (config, info, runtime, permanent, r, error))
+        return FALSE;
+      /* What the run leaves must read back (mtp-limits.h): checked before
+       * anything is written, and by --check too. */
+      if (!mtp_limits_check_firewalld (runtime, runtime_foreign, desired, FALSE, error)
+          || (permanent != NULL
+              && !mtp_limits_check_firewalld (permanent, permanent_foreign, desired, TRUE, error)))
         return FALSE;
     }
 
@@ -576,6 +584,7 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
   g_autoptr (MtpDirect) desired = NULL;
   g_autoptr (MtpDirect) ours = NULL;
   g_autoptr (MtpDirect) known = NULL;
+  g_autoptr (MtpDirect) foreign = NULL;
   g_autofree char *path = g_build_filename (config->firewalld_config_dir, "direct.xml", NULL);
   g_autoptr (MtpFirewalldInfo) info = NULL;
   MtpStoreReport *store;
@@ -592,20 +601,34 @@ run_offline (MtpCommand command, const MtpConfig *config, const MtpRuleset *desi
     }
   xml = mtp_direct_xml_load (config->firewalld_config_dir, error);
   if (xml == NULL)
-    return FALSE;
+    {
+      if (command == MTP_COMMAND_UNINSTALL)
+        mtp_limits_explain_unreadable (path, error != NULL ? *error : NULL);
+      return FALSE;
+    }
   if (command != MTP_COMMAND_UNINSTALL
       && (info = mtp_firewalld_offline_info (config->firewalld_config_dir, error)) == NULL)
     return FALSE;
   desired = command == MTP_COMMAND_UNINSTALL ? mtp_direct_new ()
                                              : desired_for_firewalld (desired_set, info, r);
   known = mtp_records_known_direct (records, desired_set);
-  mtp_direct_split (mtp_direct_xml_get (xml), known, &ours, NULL);
+  mtp_direct_split (mtp_direct_xml_get (xml), known, &ours, &foreign);
   store = add_store (r, "direct-xml", path, desired, ours);
   if (command == MTP_COMMAND_STATUS && n_entries (ours) > 0)
     warn (r, NOT_LIVE_WARNING, path);
 
-  if (command == MTP_COMMAND_STATUS || r->check_only)
+  if (command == MTP_COMMAND_STATUS || (r->check_only && mtp_direct_plan_is_empty (store->plan)))
     return TRUE;
+  /* What the file, and firewalld later, will hold must read back: checked
+   * before anything is written, and by --check too. */
+  if (command == MTP_COMMAND_INSTALL && !mtp_direct_plan_is_empty (store->plan)
+      && !mtp_limits_check_firewalld (mtp_direct_xml_get (xml), foreign, desired, TRUE, error))
+    return FALSE;
+  if (r->check_only)
+    {
+      mtp_direct_xml_set_ours (xml, desired, known);
+      return mtp_direct_xml_check_size (xml, error);
+    }
   if (!mtp_direct_validate (desired, error)
       || !record_before_change (records, command, MTP_RECORD_FIREWALLD_PERMANENT, desired, error))
     return FALSE;

@@ -17,6 +17,7 @@
 #include "mtp-firewalld.h"
 #include "mtp-iptc.h"
 #include "mtp-kernel.h"
+#include "mtp-limits.h"
 
 MtpHostFacts *
 mtp_host_facts_new (void)
@@ -100,19 +101,12 @@ mtp_resolve_user (const char *user, guint32 *uid, GError **error)
   return FALSE;
 }
 
-static void
-add_unique (GArray *list, const MtpCidr *cidr)
-{
-  for (guint i = 0; i < list->len; i++)
-    if (mtp_cidr_equal (&g_array_index (list, MtpCidr, i), cidr))
-      return;
-  g_array_append_val (list, *cidr);
-}
-
-void
-mtp_parse_resolv_conf (const char *text, GArray *ipv4, GArray *ipv6)
+gboolean
+mtp_parse_resolv_conf (const char *text, GArray *ipv4, GArray *ipv6, GError **error)
 {
   g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_autoptr (GHashTable) seen = mtp_cidr_set_new ();
+  guint n_nameservers = 0;
 
   for (guint i = 0; lines[i] != NULL; i++)
     {
@@ -133,23 +127,41 @@ mtp_parse_resolv_conf (const char *text, GArray *ipv4, GArray *ipv6)
         }
       if (addr == NULL)
         continue;
+      n_nameservers++;
       if (inet_pton (AF_INET, addr, cidr.addr) == 1)
         {
           cidr.family = MTP_FAMILY_IPV4;
           cidr.prefix = 32;
-          add_unique (ipv4, &cidr);
         }
       else if (inet_pton (AF_INET6, addr, cidr.addr) == 1)
         {
           cidr.family = MTP_FAMILY_IPV6;
           cidr.prefix = 128;
-          add_unique (ipv6, &cidr);
         }
       else
-        g_debug ("resolv.conf: ignoring nameserver '%s'", addr);
+        {
+          g_debug ("resolv.conf: ignoring nameserver '%s'", addr);
+          continue;
+        }
+      /* Listed twice, matched once; a hash set keeps long files linear. */
+      if (mtp_cidr_set_add (seen, &cidr))
+        g_array_append_val (cidr.family == MTP_FAMILY_IPV4 ? ipv4 : ipv6, cidr);
     }
+  if (n_nameservers > MTP_LIMIT_NAMESERVERS)
+    {
+      g_autofree char *reference = mtp_limit_reference ("nameservers");
+
+      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG,
+                   _ ("%u nameservers, more than %u (%s)"), n_nameservers,
+                   (guint)MTP_LIMIT_NAMESERVERS, reference);
+      return FALSE;
+    }
+  return TRUE;
 }
 
+/* Read only when it is a regular file of at most resolv-conf-size: at boot
+ * the unit runs before the network is up, with no time limit, and a FIFO
+ * there would hold it (and the boot) for ever. */
 static gboolean
 read_resolv_conf (const MtpConfig *config, MtpHostFacts *facts, GError **error)
 {
@@ -166,22 +178,27 @@ read_resolv_conf (const MtpConfig *config, MtpHostFacts *facts, GError **error)
   if (!mtp_file_check_path (config->resolv_conf, _ ("the resolver configuration"),
                             MTP_FILE_TRUST_DIRECTORY_OWNER, error))
     return FALSE;
-  if (!g_file_get_contents (config->resolv_conf, &text, NULL, &local_error))
+  if (!mtp_limits_read_file (config->resolv_conf, MTP_LIMIT_RESOLV_CONF_SIZE, "resolv-conf-size",
+                             &text, NULL, NULL, &local_error)
+      || !mtp_parse_resolv_conf (text, facts->nameservers_ipv4, facts->nameservers_ipv6,
+                                 &local_error))
     {
-      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("reading '%s': %s"), config->resolv_conf,
-                   local_error->message);
+      /* Not a regular file, too large, too many nameservers: exit 2; what
+       * open() and read() say: exit 1. */
+      g_set_error (error, MTP_ERROR,
+                   local_error->domain == MTP_ERROR ? local_error->code : MTP_ERROR_FAILED,
+                   _ ("reading '%s': %s"), config->resolv_conf, local_error->message);
       return FALSE;
     }
-  mtp_parse_resolv_conf (text, facts->nameservers_ipv4, facts->nameservers_ipv6);
   return TRUE;
 }
 
 static gboolean
 file_mentions (const char *path, const char *needle)
 {
-  g_autofree char *text = NULL;
+  g_autofree char *text = mtp_limits_read_system_file (path);
 
-  return g_file_get_contents (path, &text, NULL, NULL) && strstr (text, needle) != NULL;
+  return text != NULL && strstr (text, needle) != NULL;
 }
 
 /* The ip6 nat table is there when in use, built in, or loadable; where the

@@ -62,8 +62,9 @@ gboolean mtp_resolve_user (const char *user, guint32 *uid, GError **error);
 /* The nameserver lines of a resolv.conf text, split by family. Lines that are
  * not nameserver lines, and addresses that do not parse, are ignored (as the
  * resolver does), duplicates dropped. IPv6 zone ids ("fe80::1%eth0") are
- * dropped with the address: a rule cannot match them. */
-void mtp_parse_resolv_conf (const char *text, GArray *ipv4, GArray *ipv6);
+ * dropped with the address: a rule cannot match them. More nameserver lines
+ * than the limit nameservers (mtp-limits.h) are MTP_ERROR_INVALID_CONFIG. */
+gboolean mtp_parse_resolv_conf (const char *text, GArray *ipv4, GArray *ipv6, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MtpHostFacts, mtp_host_facts_free)
 

@@ -64,13 +64,6 @@ gboolean mtp_file_check_path (const char *path, const char *what, MtpFileTrust t
  * sticky), since the file itself is checked once it is open. */
 gboolean mtp_file_check_parent (const char *path, const char *what, GError **error);
 
-/* Reads a regular file of at most max_size bytes that mtp_file_check_trusted
- * trusts, opened without blocking (a FIFO) and checked on the descriptor it
- * is read from. A missing file is MTP_ERROR_NOT_FOUND; *contents is
- * NUL-terminated. */
-gboolean mtp_file_read (const char *path, const char *what, MtpFileTrust trust, gsize max_size,
-                        char **contents, gsize *length, GError **error);
-
 /* The program name as $PATH finds it, checked: a program that someone else
  * could have put there or changed is not run. An absolute path. */
 char *mtp_file_find_program (const char *name, GError **error);

@@ -9,6 +9,7 @@
 #include "mtp-file.h"
 #include "mtp-firewalld-generated.h"
 #include "mtp-firewalld.h"
+#include "mtp-limits.h"
 #include "mtp-proc.h"
 #include "mtp-signal.h"
 
@@ -639,7 +640,8 @@ installed_version_from_package (void)
       g_autofree char *text = NULL;
       g_auto (GStrv) lines = NULL;
 
-      if (!g_file_get_contents (candidates->pdata[i], &text, NULL, NULL))
+      text = mtp_limits_read_system_file (candidates->pdata[i]);
+      if (text == NULL)
         continue;
       lines = g_strsplit (text, "\n", -1);
       for (guint j = 0; lines[j] != NULL; j++)
@@ -672,16 +674,24 @@ mtp_firewalld_offline_info (const char *config_dir, GError **error)
   g_autofree char *conf = NULL;
   gint status = 1;
 
-  /* Its settings decide which rules are made (RFC3964_IPv4=yes: no IPv6). */
-  if (!mtp_file_read (conf_path, _ ("firewalld's configuration"), MTP_FILE_TRUST_DEFAULT,
-                      1024 * 1024, &conf, NULL, &local_error))
+  /* Its settings decide which rules are made (RFC3964_IPv4=yes: no IPv6). A
+   * missing one means firewalld's defaults; one that cannot be read without
+   * blocking (a FIFO), is too large or is not trusted is an error. */
+  if (mtp_limits_read_file (conf_path, MTP_LIMIT_SYSTEM_FILE_SIZE, "system-file-size", &conf, NULL,
+                            NULL, &local_error))
     {
-      if (!g_error_matches (local_error, MTP_ERROR, MTP_ERROR_NOT_FOUND))
-        {
-          g_propagate_error (error, g_steal_pointer (&local_error));
-          return NULL;
-        }
-      g_debug ("%s: firewalld's defaults", local_error->message);
+      if (!mtp_file_check_path (conf_path, _ ("firewalld's configuration"), MTP_FILE_TRUST_DEFAULT,
+                                error))
+        return NULL;
+    }
+  else if (g_error_matches (local_error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+    g_debug ("'%s': no such file: firewalld's defaults", conf_path);
+  else
+    {
+      g_set_error (error, MTP_ERROR,
+                   local_error->domain == MTP_ERROR ? local_error->code : MTP_ERROR_FAILED,
+                   _ ("reading '%s': %s"), conf_path, local_error->message);
+      return NULL;
     }
 
   info->state = g_strdup ("NOT_RUNNING");

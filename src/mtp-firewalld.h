@@ -78,7 +78,8 @@ void mtp_firewalld_info_free (MtpFirewalldInfo *info);
 /* What can be known while firewalld is not running: the installed version
  * (firewall-offline-cmd --version; "unknown" without it) and the backend and
  * RFC3964_IPv4 settings of <config_dir>/firewalld.conf (firewalld's defaults
- * where unset or when there is no such file). A firewalld.conf that is not
+ * where unset, or where there is no such file). A firewalld.conf that is not
+ * a regular file, is larger than system-file-size (mtp-limits.h), is not
  * trusted (mtp-file.h), or cannot be read, is an error. */
 MtpFirewalldInfo *mtp_firewalld_offline_info (const char *config_dir, GError **error);
 

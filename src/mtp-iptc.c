@@ -16,6 +16,7 @@
 #include "mtp-iptc.h"
 #include "mtp-signal.h"
 #include "mtp-test-hooks.h"
+#include "mtp-limits.h"
 
 #define DEFAULT_LOCKFILE  "/run/xtables.lock"
 #define MAX_ATTEMPTS      5
@@ -158,7 +159,8 @@ table_state (MtpFamily family, const char *table)
   g_autoptr (GError) error = NULL;
   g_auto (GStrv) names = NULL;
 
-  if (!g_file_get_contents (path, &text, NULL, &error))
+  if (!mtp_limits_read_file (path, MTP_LIMIT_SYSTEM_FILE_SIZE, "system-file-size", &text, NULL,
+                             NULL, &error))
     return g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT) ? TABLE_NO_LIST
                                                                      : TABLE_PRESENT;
   names = g_strsplit (text, "\n", -1);
@@ -200,12 +202,11 @@ mtp_iptc_table_free (MtpIptcTable *t)
 gboolean
 mtp_iptc_check_capabilities (GError **error)
 {
-  g_autofree char *status = NULL;
+  g_autofree char *status = mtp_limits_read_system_file ("/proc/self/status");
   guint64 eff = 0;
   const char *line;
 
-  if (g_file_get_contents ("/proc/self/status", &status, NULL, NULL)
-      && (line = strstr (status, "\nCapEff:")) != NULL)
+  if (status != NULL && (line = strstr (status, "\nCapEff:")) != NULL)
     eff = g_ascii_strtoull (line + strlen ("\nCapEff:"), NULL, 16);
   if (!(eff & (G_GUINT64_CONSTANT (1) << CAP_NET_ADMIN_BIT)))
     {
@@ -479,6 +480,22 @@ check_in_sync (Work *w)
   }
   /* Counted across both passes: the appended ones follow the inserted ones. */
   g_autoptr (GHashTable) seen_builtin = g_hash_table_new (g_str_hash, g_str_equal);
+  /* Ours of each built-in chain, in table order: looked up, not searched
+   * for, so that thousands of excluded addresses stay linear. */
+  g_autoptr (GHashTable) by_chain
+      = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify)g_ptr_array_unref);
+  for (guint j = 0; j < w->found->len; j++)
+    {
+      Found *c = w->found->pdata[j];
+      GPtrArray *list = g_hash_table_lookup (by_chain, c->chain);
+
+      if (list == NULL)
+        {
+          list = g_ptr_array_new ();
+          g_hash_table_insert (by_chain, c->chain, list);
+        }
+      g_ptr_array_add (list, c);
+    }
   for (guint pass = 0; pass < 2; pass++)
     {
       GHashTable *seen = seen_builtin;
@@ -487,23 +504,14 @@ check_in_sync (Work *w)
           const MtpRule *r = w->rules->pdata[i];
           MtpPosition want = pass == 0 ? MTP_POSITION_INSERT : MTP_POSITION_APPEND;
           guint n = GPOINTER_TO_UINT (g_hash_table_lookup (seen, r->chain));
-          guint k = 0;
-          const Found *f = NULL;
+          const GPtrArray *list;
+          const Found *f;
 
           if (r->position != want || g_hash_table_contains (w->chain_entries, r->chain))
             continue;
           /* The (n)-th of ours in this chain, counting inserted ones first. */
-          for (guint j = 0; j < w->found->len; j++)
-            {
-              const Found *c = w->found->pdata[j];
-              if (strcmp (c->chain, r->chain) != 0)
-                continue;
-              if (k++ == n)
-                {
-                  f = c;
-                  break;
-                }
-            }
+          list = g_hash_table_lookup (by_chain, r->chain);
+          f = list != NULL && n < list->len ? list->pdata[n] : NULL;
           if (f == NULL || !same (w, f, i) || (pass == 0 && f->index != n))
             return FALSE;
           g_hash_table_insert (seen, r->chain, GUINT_TO_POINTER (n + 1));

@@ -8,6 +8,7 @@
 
 #include "mtp-parse.h"
 #include "mtp-error.h"
+#include "mtp-limits.h"
 
 #define UID_MAX_VALID G_GUINT64_CONSTANT (4294967294) /* 4294967295 is (uid_t)-1 */
 
@@ -47,6 +48,19 @@ parse_decimal (const char *text, guint64 min, guint64 max, guint64 *out)
   return DECIMAL_OK;
 }
 
+gboolean
+mtp_parse_check_count (guint n, GError **error)
+{
+  g_autofree char *reference = NULL;
+
+  if (n <= MTP_LIMIT_OPTION_VALUES)
+    return TRUE;
+  reference = mtp_limit_reference ("option-values");
+  g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS, _ ("%u values, more than %u (%s)"), n,
+               (guint)MTP_LIMIT_OPTION_VALUES, reference);
+  return FALSE;
+}
+
 /* Splits a comma-separated list. "" is no elements; an empty element (",,",
  * a leading or trailing comma) is an error rather than silently skipped. */
 static GStrv
@@ -57,6 +71,8 @@ split_list (const char *text, GError **error)
   if (*text == '\0')
     return g_new0 (char *, 1);
   elements = g_strsplit (text, ",", -1);
+  if (!mtp_parse_check_count (g_strv_length (elements), error))
+    return NULL;
   for (guint i = 0; elements[i] != NULL; i++)
     {
       if (*elements[i] == '\0')
@@ -174,16 +190,21 @@ mtp_parse_port_range_list (const char *text, GError **error)
 {
   g_auto (GStrv) elements = split_list (text, error);
   g_autoptr (GArray) ranges = NULL;
+  g_autoptr (GHashTable) seen = NULL;
 
   if (elements == NULL)
     return NULL;
   ranges = g_array_new (FALSE, FALSE, sizeof (MtpPortRange));
+  seen = g_hash_table_new (g_direct_hash, NULL);
   for (guint i = 0; elements[i] != NULL; i++)
     {
       MtpPortRange range;
 
       if (!parse_port_range (elements[i], &range, error))
         return NULL;
+      /* Never 0: a port is at least 1. */
+      if (!g_hash_table_add (seen, GUINT_TO_POINTER ((guint)range.first << 16 | range.last)))
+        continue;
       g_array_append_val (ranges, range);
     }
   return g_steal_pointer (&ranges);
@@ -416,17 +437,20 @@ mtp_parse_cidr_list (const char *text, GError **error)
 {
   g_auto (GStrv) elements = split_list (text, error);
   g_autoptr (GArray) cidrs = NULL;
+  g_autoptr (GHashTable) seen = NULL;
 
   if (elements == NULL)
     return NULL;
   cidrs = g_array_new (FALSE, FALSE, sizeof (MtpCidr));
+  seen = mtp_cidr_set_new ();
   for (guint i = 0; elements[i] != NULL; i++)
     {
       MtpCidr cidr;
 
       if (!mtp_parse_cidr (elements[i], &cidr, error))
         return NULL;
-      g_array_append_val (cidrs, cidr);
+      if (mtp_cidr_set_add (seen, &cidr))
+        g_array_append_val (cidrs, cidr);
     }
   return g_steal_pointer (&cidrs);
 }

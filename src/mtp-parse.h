@@ -13,13 +13,19 @@ G_BEGIN_DECLS
 /* A port 1-65535, decimal, no sign, no spaces. */
 gboolean mtp_parse_port (const char *text, guint16 *out, GError **error);
 
+/* option-values (mtp-limits.h): N values of one option are not too many. */
+gboolean mtp_parse_check_count (guint n, GError **error);
+
 /* A comma-separated list of ports: "22,443". Empty text gives an empty
- * array. Duplicates are kept out (first occurrence wins, order kept). */
+ * array. Duplicates are kept out (first occurrence wins, order kept). A
+ * list, here and below, has at most option-values elements, duplicates
+ * included. */
 GArray *mtp_parse_port_list (const char *text, GError **error); /* of guint16 */
 
 /* A comma-separated list of ports and ranges "a-b" (a <= b): "80,8000-8080",
- * in the order given. Empty text gives an empty array; an empty element
- * ("22,,80", a trailing comma) is an error, here and in the other lists. */
+ * in the order given, each once. Empty text gives an empty array; an empty
+ * element ("22,,80", a trailing comma) is an error, here and in the other
+ * lists. */
 GArray *mtp_parse_port_range_list (const char *text, GError **error); /* of MtpPortRange */
 
 /* A uid "1000" or an inclusive range "1000-2000" (0-4294967294). */
@@ -29,8 +35,8 @@ gboolean mtp_parse_uid_range (const char *text, MtpUidRange *out, GError **error
  * Host bits set past the prefix are an error ("10.0.0.1/8"). */
 gboolean mtp_parse_cidr (const char *text, MtpCidr *out, GError **error);
 
-/* A comma-separated list of addresses/CIDRs of either family. Empty text gives
- * an empty array. */
+/* A comma-separated list of addresses/CIDRs of either family, each once
+ * (first occurrence wins, order kept). Empty text gives an empty array. */
 GArray *mtp_parse_cidr_list (const char *text, GError **error); /* of MtpCidr */
 
 /* A network interface name as the kernel accepts it: 1-15 bytes, no '/',

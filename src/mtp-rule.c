@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "mtp-limits.h"
 #include "mtp-rule.h"
 
 static const char *const table_names[MTP_TABLE_N] = { "raw", "mangle", "nat" };
@@ -306,6 +307,12 @@ mtp_ruleset_has_family (const MtpRuleset *ruleset, MtpFamily family)
       return TRUE;
   return FALSE;
 }
+
+/* A kind's band of priorities holds every rule a rule set can have (the
+ * builder stops at the limit rules), and the bands of all kinds, below and
+ * above zero, fit firewalld's int32. */
+G_STATIC_ASSERT (MTP_LIMIT_RULES <= MTP_PRIORITY_STEP);
+G_STATIC_ASSERT ((gint64)MTP_RANKS_MAX *MTP_PRIORITY_STEP <= G_MAXINT32);
 
 /* Inside a chain firewalld orders direct rules by priority alone, so every rule
  * of a chain gets its own, in chain order: the inserted ones below zero

@@ -68,7 +68,8 @@ typedef struct
 #define MTP_MULTIPORT_MAX 15
 
 /* Priorities: kind * MTP_PRIORITY_STEP + n-th rule of that kind in the chain;
- * inserted rules below zero. At most MTP_PRIORITY_STEP rules of one kind. */
+ * inserted rules below zero. At most MTP_PRIORITY_STEP rules of one kind: the
+ * limit rules (mtp-limits.h) keeps a whole rule set below it. */
 #define MTP_RANKS_MAX     64
 #define MTP_PRIORITY_STEP 100000
 

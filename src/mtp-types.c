@@ -39,6 +39,38 @@ mtp_cidr_equal (const MtpCidr *a, const MtpCidr *b)
          && memcmp (a->addr, b->addr, mtp_family_addr_len (a->family)) == 0;
 }
 
+static guint
+cidr_hash (gconstpointer key)
+{
+  const MtpCidr *cidr = key;
+  guint h = (guint)cidr->family * 131u + cidr->prefix;
+
+  for (guint i = 0; i < mtp_family_addr_len (cidr->family); i++)
+    h = h * 31u + cidr->addr[i];
+  return h;
+}
+
+static gboolean
+cidr_equal (gconstpointer a, gconstpointer b)
+{
+  return mtp_cidr_equal (a, b);
+}
+
+GHashTable *
+mtp_cidr_set_new (void)
+{
+  return g_hash_table_new_full (cidr_hash, cidr_equal, g_free, NULL);
+}
+
+gboolean
+mtp_cidr_set_add (GHashTable *set, const MtpCidr *cidr)
+{
+  if (g_hash_table_contains (set, cidr))
+    return FALSE;
+  g_hash_table_add (set, g_memdup2 (cidr, sizeof *cidr));
+  return TRUE;
+}
+
 gboolean
 mtp_cidr_is_loopback (const MtpCidr *cidr)
 {

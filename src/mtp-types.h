@@ -67,6 +67,10 @@ guint mtp_family_addr_len (MtpFamily family);        /* 4 or 16 */
  * is set. iptables prints addresses with the prefix, so renderers set it. */
 char *mtp_cidr_to_string (const MtpCidr *cidr, gboolean always_prefix);
 gboolean mtp_cidr_equal (const MtpCidr *a, const MtpCidr *b);
+/* A set of CIDRs (a GHashTable), to keep lists free of duplicates in linear
+ * time; add returns whether cidr was not in it yet. */
+GHashTable *mtp_cidr_set_new (void);
+gboolean mtp_cidr_set_add (GHashTable *set, const MtpCidr *cidr);
 /* Whether the address is in 127.0.0.0/8 or is ::1. */
 gboolean mtp_cidr_is_loopback (const MtpCidr *cidr);
 

@@ -93,7 +93,7 @@ mtp_test_case_build (const MtpTestCase *tc)
               s->family == MTP_FAMILY_IPV4 ? facts->nameservers_ipv4 : facts->nameservers_ipv6, *s);
         }
     }
-  return mtp_build_ruleset (config, facts);
+  return mtp_build_ruleset (config, facts, NULL);
 }
 
 char *

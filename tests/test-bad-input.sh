@@ -187,6 +187,33 @@ billion_laughs() { # 10^30 times "lol", if entities were expanded; DOCTYPE on li
   } > "$D/direct.xml"
 }
 sparse_xml() { printf '<direct>\n' > "$D/direct.xml"; truncate -s "$1" "$D/direct.xml"; }
+# The limits (mtp-limits.h, LIMITS in mesh-tproxy(8)).
+nameservers() { # nameservers N: a resolv.conf of N nameserver lines, in $D
+  awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+    printf "nameserver 10.%d.%d.%d\n", int(i / 65536), int(i / 256) % 256, i % 256 }' > "$D/resolv.conf"
+}
+copies() { # copies N WORD SEP: N times WORD, separated by SEP
+  awk -v n="$1" -v w="$2" -v s="$3" 'BEGIN { for (i = 0; i < n; i++) printf "%s%s", (i ? s : ""), w }'
+}
+vnets_conf() { # a config file with N distinct vnets
+  { printf '[mesh-tproxy]\nkuma-dp-user=0\nvnet='
+    awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++) printf "%sv%d:10.0.0.0/8", (i ? ";" : ""), i }'
+    echo; } > "$C"
+}
+near_limit_xml() { # foreign rules in firewalld's form, up to N bytes of direct.xml
+  awk -v n="$1" 'BEGIN { printf "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<direct>\n"; size = 60
+    for (i = 0; ; i++) {
+      line = sprintf("  <rule ipv=\"ipv4\" table=\"filter\" chain=\"INPUT\" priority=\"%d\">-s 10.%d.%d.%d -m comment --comment foreign -j ACCEPT</rule>", i, int(i / 65536), int(i / 256) % 256, i % 256)
+      if (size + length(line) + 1 > n) break
+      print line; size += length(line) + 1 }
+    print "</direct>" }' > "$D/direct.xml"
+}
+comments_xml() { # N bytes of comments, which firewalld would drop but mesh-tproxy keeps
+  { printf '<direct>\n'
+    yes '  <!-- a line of another program, kept as it is ............................. -->' |
+      head -c "$1" | sed '$d'
+    printf '</direct>\n'; } > "$D/direct.xml"
+}
 replace_xml() { rm -f "$D/direct.xml"; "$@"; } # replace_xml COMMAND…, e.g. mkfifo
 
 fresh_case() {
@@ -271,8 +298,8 @@ $(diff "$R/before" "$R/after" | head -n 30)"
 # SETUP (- or shell code run before, after a fresh case directory; no '|') | ARGS (shell
 # words; $C is a config file naming $D as firewalld-config-dir and UID 0 as the
 # proxy user, $D the firewalld config directory with a good direct.xml).
-# KIND: cli (command-line values), conf (config files), xml (direct.xml,
-# offline firewalld), iptc (the libiptc store, with our rules installed);
+# KIND: cli (command-line values), conf (config files), resolv (--resolv-conf),
+# xml (direct.xml, offline firewalld), iptc (the libiptc store, with our rules installed);
 # control: good runs whose changes the snapshots must see (exit 0).
 # $INSTALL at the start of ARGS: install --store-firewalld --config "$C";
 # $BAD_CONF: the same with --firewalld-config-dir "$D" (for a bad $C).
@@ -338,6 +365,7 @@ cli | 100 KB vnet | 2 | option --vnet: invalid interface name 'xxxxxxxx | - | - 
 cli | empty --resolv-conf | 2 | mesh-tproxy: option --resolv-conf: the value is empty | - | - | $INSTALL --resolv-conf ''
 cli | missing firewalld config dir | 2 | mesh-tproxy: firewalld's configuration directory '@D@/nonexistent' does not exist | - | - | $INSTALL --firewalld-config-dir "$D/nonexistent"
 cli | firewalld config dir is a file | 2 | mesh-tproxy: firewalld's configuration directory '@D@/direct.xml' is not a directory | - | - | $INSTALL --firewalld-config-dir "$D/direct.xml"
+cli | 65,537 --vnet | 2 | mesh-tproxy: option --vnet: 65537 values, more than 65536 (the limit 'option-values', see LIMITS in mesh-tproxy(8)) | - | - | $INSTALL $(copies 65537 --vnet=a:::/0 ' ')
 cli | --backend firewalld while it is not running | 1 | mesh-tproxy: firewalld is not running; --store-firewalld writes its permanent configuration for when it starts | - | - | install --config "$C" --backend firewalld
 # -- config files (wrong types, unknown keys, encodings, sizes, file types) ---------
 conf | port of wrong type | 2 | mesh-tproxy: config file '@C@': key 'redirect-inbound-port': invalid port 'abc': not a decimal number | - | conf '[mesh-tproxy]\nredirect-inbound-port=abc\n' | $BAD_CONF
@@ -364,9 +392,22 @@ conf | conflicting keys | 2 | mesh-tproxy: --redirect-dns and --redirect-all-dns
 conf | 600 KB value | 2 | does not exist (--kuma-dp-user: neither a UID nor a user name) | - | { printf '[mesh-tproxy]\nkuma-dp-user='; long 600000 k; echo; } > "$C" | $BAD_CONF
 conf | file over 1 MiB | 2 | mesh-tproxy: config file '@C@': larger than 1 MiB | - | big_conf 40000 | $BAD_CONF
 conf | missing file | 2 | mesh-tproxy: config file '@C@.missing': no such file | - | - | install --store-firewalld --firewalld-config-dir "$D" --config "$C.missing"
-conf | a directory | 2 | mesh-tproxy: config file '@D@': a directory, not a file | - | - | install --store-firewalld --config "$D"
+conf | a directory | 2 | mesh-tproxy: config file '@D@': not a regular file | - | - | install --store-firewalld --config "$D"
 conf | a FIFO (would block) | 2 | mesh-tproxy: config file '@C@': not a regular file | - | rm "$C" && mkfifo "$C" | $BAD_CONF
 conf | a symbolic link to /dev/zero | 2 | mesh-tproxy: config file '@C@': not a regular file | - | rm "$C" && ln -s /dev/zero "$C" | $BAD_CONF
+conf | 100 MB (sparse) | 2 | mesh-tproxy: config file '@C@': larger than 1 MiB (104857600 bytes; the limit 'config-file-size', see LIMITS in mesh-tproxy(8)) | - | truncate -s 100M "$C" | $BAD_CONF
+conf | 100,001 copies of one excluded CIDR | 2 | mesh-tproxy: config file '@C@': key 'exclude-outbound-ips': 100001 values, more than 65536 (the limit 'option-values', see LIMITS in mesh-tproxy(8)) | - | { printf '[mesh-tproxy]\nkuma-dp-user=0\nexclude-outbound-ips='; copies 100001 10.0.0.2 ,; echo; } > "$C" | $BAD_CONF
+conf | 65,537 copies of one vnet | 2 | mesh-tproxy: config file '@C@': key 'vnet': 65537 values, more than 65536 (the limit 'option-values', see LIMITS in mesh-tproxy(8)) | - | { printf '[mesh-tproxy]\nkuma-dp-user=0\nvnet='; copies 65537 'a:::/0' ';'; echo; } > "$C" | $BAD_CONF
+conf | 50,001 vnets (100,002 rules) | 2 | mesh-tproxy: the rules would be more than 100000 (the limit 'rules', see LIMITS in mesh-tproxy(8)); most of them come from --vnet (100000 within the limit) | - | vnets_conf 50001 | $BAD_CONF
+# -- resolv.conf (--resolv-conf): read only when a regular file, never blocking --------
+resolv | 100,005 nameservers | 2 | mesh-tproxy: reading '@D@/resolv.conf': larger than 1 MiB (2300790 bytes; the limit 'resolv-conf-size', see LIMITS in mesh-tproxy(8)) | - | nameservers 100005 | $INSTALL --redirect-dns --resolv-conf "$D/resolv.conf"
+resolv | 257 nameservers | 2 | mesh-tproxy: reading '@D@/resolv.conf': 257 nameservers, more than 256 (the limit 'nameservers', see LIMITS in mesh-tproxy(8)) | - | nameservers 257 | $INSTALL --redirect-dns --resolv-conf "$D/resolv.conf"
+resolv | a FIFO (would block for ever) | 2 | mesh-tproxy: reading '@D@/resolv.conf': not a regular file | - | mkfifo "$D/resolv.conf" | $INSTALL --redirect-dns --resolv-conf "$D/resolv.conf"
+resolv | /dev/zero (would never end) | 2 | mesh-tproxy: reading '/dev/zero': not a regular file | - | - | $INSTALL --redirect-dns --resolv-conf /dev/zero
+resolv | a symbolic link to /dev/zero | 2 | mesh-tproxy: reading '@D@/resolv.conf': not a regular file | - | ln -s /dev/zero "$D/resolv.conf" | $INSTALL --redirect-dns --resolv-conf "$D/resolv.conf"
+resolv | a directory | 2 | mesh-tproxy: reading '@D@': not a regular file | - | - | $INSTALL --redirect-dns --resolv-conf "$D"
+resolv | 100 MB (sparse) | 2 | mesh-tproxy: reading '@D@/resolv.conf': larger than 1 MiB (104857600 bytes; the limit 'resolv-conf-size', see LIMITS in mesh-tproxy(8)) | - | truncate -s 100M "$D/resolv.conf" | $INSTALL --redirect-dns --resolv-conf "$D/resolv.conf"
+resolv | status: a FIFO | 2 | mesh-tproxy: reading '@D@/resolv.conf': not a regular file | installed | mkfifo "$D/resolv.conf" | status --backend iptables --config "$C" --redirect-dns --resolv-conf "$D/resolv.conf"
 # -- direct.xml (offline firewalld) ---------------------------------------------------
 xml | unclosed element | 2 | mesh-tproxy: '@D@/direct.xml': line 3: not well-formed XML: Opening and ending tag mismatch: chain line 2 and direct | - | xml '<direct>\n  <chain ipv="ipv4" table="nat" chain="X">\n</direct>\n' | $INSTALL
 xml | truncated in a start tag | 2 | mesh-tproxy: '@D@/direct.xml': line 3: not well-formed XML: AttValue:  | - | xml '<?xml version="1.0" encoding="utf-8"?>\n<direct>\n  <rule ipv="ipv4" table="fil' | $INSTALL
@@ -391,6 +432,11 @@ xml | 100 KB chain name | 2 | mesh-tproxy: '@D@/direct.xml': line 2: the chain n
 xml | 60 KB element name | 2 | mesh-tproxy: '@D@/direct.xml': line 2: not well-formed XML: Name too long | - | long_name_xml 60000 | $INSTALL
 xml | 100000 nested elements | 2 | mesh-tproxy: '@D@/direct.xml': line 1: not well-formed XML: Excessive depth in document: 256 use XML_PARSE_HUGE option | - | deep_xml 100000 | $INSTALL
 xml | over 16 MiB | 2 | mesh-tproxy: '@D@/direct.xml': larger than 16 MiB | - | sparse_xml 16777217 | $INSTALL
+xml | a FIFO named firewalld.conf | 2 | mesh-tproxy: reading '@D@/firewalld.conf': not a regular file | - | mkfifo "$D/firewalld.conf" | $INSTALL
+xml | would grow past direct-xml-write-size | 2 | larger than 8 MiB (the limit 'direct-xml-write-size', see LIMITS in mesh-tproxy(8)); nothing was changed: exclude fewer ports or addresses, or use --pack-ports | - | near_limit_xml 8386000 | $INSTALL --exclude-outbound-ports "$(seq -s, 20001 2 20400)"
+xml | comments: would grow past direct-xml-write-size | 2 | mesh-tproxy: '@D@/direct.xml' would be | - | comments_xml 8380000 | $INSTALL --exclude-outbound-ports "$(seq -s, 20001 2 20400)"
+xml | --check: would grow past direct-xml-write-size | 2 | larger than 8 MiB (the limit 'direct-xml-write-size', see LIMITS in mesh-tproxy(8)); nothing was changed | - | near_limit_xml 8386000 | $INSTALL --check --exclude-outbound-ports "$(seq -s, 20001 2 20400)"
+xml | uninstall: over 16 MiB, our rules in the kernel | 2 | mesh-tproxy never leaves a direct.xml over 8 MiB, so another program made it grow, and nothing was changed | installed | sparse_xml 16777217 | uninstall --config "$C"
 xml | external entity file:///etc/passwd | 2 | mesh-tproxy: '@D@/direct.xml': line 2: a document type declaration (<!DOCTYPE>) is not allowed | - | xml '<?xml version="1.0"?>\n<!DOCTYPE direct [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<direct>\n  <passthrough ipv="ipv4">&x;</passthrough>\n</direct>\n' | $INSTALL
 xml | external DTD over http:// | 2 | mesh-tproxy: '@D@/direct.xml': line 1: a document type declaration (<!DOCTYPE>) is not allowed | - | xml '<!DOCTYPE direct SYSTEM "http://192.0.2.1/direct.dtd">\n<direct/>\n' | $INSTALL
 xml | external entity over http:// | 2 | mesh-tproxy: '@D@/direct.xml': line 1: a document type declaration (<!DOCTYPE>) is not allowed | - | xml '<!DOCTYPE direct [\n<!ENTITY x SYSTEM "http://192.0.2.1/x">\n]>\n<direct>\n  <passthrough ipv="ipv4">&x;</passthrough>\n</direct>\n' | $INSTALL
@@ -518,6 +564,6 @@ else
 fi
 
 tap_comment() { echo "# $*"; }
-tap_comment "cases: $n_cases (control ${n_control:-0}, cli ${n_cli:-0}, conf ${n_conf:-0}, xml ${n_xml:-0}, iptc ${n_iptc:-0}, online $n_online)"
+tap_comment "cases: $n_cases (control ${n_control:-0}, cli ${n_cli:-0}, conf ${n_conf:-0}, resolv ${n_resolv:-0}, xml ${n_xml:-0}, iptc ${n_iptc:-0}, online $n_online)"
 tap_comment "mesh-tproxy time: ${TOTAL_MS} ms (cli ${ms_cli:-0}, conf ${ms_conf:-0}, xml ${ms_xml:-0}, iptc ${ms_iptc:-0})"
 tap_done

@@ -1082,7 +1082,7 @@ test_resolv_conf (void)
   g_autoptr (GArray) v4 = g_array_new (FALSE, FALSE, sizeof (MtpCidr));
   g_autoptr (GArray) v6 = g_array_new (FALSE, FALSE, sizeof (MtpCidr));
 
-  mtp_parse_resolv_conf (text, v4, v6);
+  g_assert_true (mtp_parse_resolv_conf (text, v4, v6, NULL));
   assert_cidrs (v4, ipv4);
   assert_cidrs (v6, ipv6);
   for (guint i = 0; i < v4->len; i++)
@@ -1108,7 +1108,7 @@ test_resolv_conf_empty (void)
       g_autoptr (GArray) v4 = g_array_new (FALSE, FALSE, sizeof (MtpCidr));
       g_autoptr (GArray) v6 = g_array_new (FALSE, FALSE, sizeof (MtpCidr));
 
-      mtp_parse_resolv_conf (texts[i], v4, v6);
+      g_assert_true (mtp_parse_resolv_conf (texts[i], v4, v6, NULL));
       assert_cidrs (v4, none);
       assert_cidrs (v6, none);
     }
@@ -1122,7 +1122,8 @@ test_resolv_conf_only_ipv6 (void)
   g_autoptr (GArray) v4 = g_array_new (FALSE, FALSE, sizeof (MtpCidr));
   g_autoptr (GArray) v6 = g_array_new (FALSE, FALSE, sizeof (MtpCidr));
 
-  mtp_parse_resolv_conf ("nameserver 2001:db8::1\nnameserver fe80::2%2\n", v4, v6);
+  g_assert_true (
+      mtp_parse_resolv_conf ("nameserver 2001:db8::1\nnameserver fe80::2%2\n", v4, v6, NULL));
   assert_cidrs (v4, none);
   assert_cidrs (v6, ipv6);
 }

@@ -83,7 +83,7 @@ done
 # 2. mesh-tproxy(8): sections.
 sections=$(sed -n 's/^\.SH "\{0,1\}\([^"]*\)"\{0,1\}$/\1/p' "$page8" | tr '\n' '|')
 check "mesh-tproxy.8: sections" \
-  "NAME|SYNOPSIS|DESCRIPTION|COMMANDS|OPTIONS|BACKENDS|INSTALL RECORDS|LOCKING|SIGNALS|FIREWALLD CAVEATS|EXIT STATUS|JSON OUTPUT|ENVIRONMENT|FILES|EXAMPLES|SEE ALSO|" \
+  "NAME|SYNOPSIS|DESCRIPTION|COMMANDS|OPTIONS|BACKENDS|INSTALL RECORDS|LOCKING|SIGNALS|FIREWALLD CAVEATS|EXIT STATUS|JSON OUTPUT|LIMITS|ENVIRONMENT|FILES|EXAMPLES|SEE ALSO|" \
   "$sections"
 
 # 3. Every option of every command, under that command. An option's entry is
@@ -157,6 +157,25 @@ grep -q '^stores\[\]\.' "$tmp/paths" || [ "$(id -u)" -ne 0 ] ||
   echo "no stores in the status object" >> "$tmp/paths"
 check "mesh-tproxy.8 JSON OUTPUT documents every key path of real --json objects" "" \
   "$(missing "$(words < "$tmp/paths")" "$json_doc")"
+# 4c. Limits: every one of src/mtp-limits.h (a "/* NAME:" comment, then its
+# #define) is an entry of LIMITS with its value (sizes in MiB or KiB), and
+# LIMITS names no other.
+limits_h=$(awk '
+  match($0, /^\/\* [a-z-]+:/) { name = substr($0, 4, RLENGTH - 4); next }
+  name != "" && /^#define MTP_LIMIT_/ { $1 = ""; $2 = ""; print name, $0; name = "" }
+' "$top/src/mtp-limits.h" | while read -r name expr; do
+  v=$(($expr))
+  case $name in *-size)
+    if [ "$v" -ge 1048576 ] && [ $((v % 1048576)) -eq 0 ]; then v="$((v / 1048576)) MiB"
+    elif [ "$v" -ge 1024 ] && [ $((v % 1024)) -eq 0 ]; then v="$((v / 1024)) KiB"; fi ;;
+  esac
+  echo "$name ($v)"
+done | sort)
+limits_8=$(awk '/^\.SH/ { ins = ($0 == ".SH LIMITS") } ins && /^\.BR /' "$page8" |
+  grep -o '[a-z\\-]* " ([^)]*)"' | sed 's/\\-/-/g; s/ "//; s/"$//' | sort)
+check "src/mtp-limits.h defines 12 limits" 12 "$(printf '%s\n' "$limits_h" | grep -c .)"
+check "mesh-tproxy.8 LIMITS lists every limit of src/mtp-limits.h with its value" \
+  "$(printf '%s' "$limits_h" | tr '\n' '|')" "$(printf '%s' "$limits_8" | tr '\n' '|')"
 
 # 5. Files, environment, examples, references.
 for s in '/etc/mesh\-tproxy/mesh\-tproxy.conf' '/etc/firewalld/direct.xml' \
