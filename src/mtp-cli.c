@@ -97,9 +97,17 @@ escape_message (const char *text, gssize length)
 static GLogWriterOutput
 write_log (GLogLevelFlags level, const GLogField *fields, gsize n_fields, gpointer data)
 {
-  g_autofree GLogField *copy = g_memdup2 (fields, sizeof *fields * n_fields);
+  g_autofree GLogField *copy = NULL;
   g_autofree char *escaped = NULL;
+  const char *domain = NULL;
 
+  for (gsize i = 0; i < n_fields; i++)
+    if (strcmp (fields[i].key, "GLIB_DOMAIN") == 0 && fields[i].length < 0)
+      domain = fields[i].value;
+  /* A debug message without --verbose: not escaped for nothing. */
+  if (g_log_writer_default_would_drop (level, domain))
+    return G_LOG_WRITER_HANDLED;
+  copy = g_memdup2 (fields, sizeof *fields * n_fields);
   for (gsize i = 0; i < n_fields; i++)
     if (strcmp (copy[i].key, "MESSAGE") == 0 && copy[i].value != NULL && escaped == NULL)
       {
