@@ -16,6 +16,7 @@
 #include "mtp-firewalld.h"
 #include "mtp-iptc.h"
 #include "mtp-kernel.h"
+#include "mtp-token.h"
 
 MtpHostFacts *
 mtp_host_facts_new (void)
@@ -201,6 +202,34 @@ ip6_nat_available (void)
          || file_mentions (builtin, "/nft_chain_nat.ko");
 }
 
+/* The loopback interface, which the rules name (-o lo): root can rename it,
+ * to anything the kernel takes ('"', '\\', non-ASCII, …), and its name must
+ * travel unchanged through every form of a rule like any other value. */
+static gboolean
+detect_loopback (MtpHostFacts *facts, GError **error)
+{
+  struct ifaddrs *ifa_list = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (getifaddrs (&ifa_list) != 0)
+    return TRUE; /* then "lo", as in every namespace until renamed */
+  for (struct ifaddrs *ifa = ifa_list; ifa != NULL; ifa = ifa->ifa_next)
+    if (ifa->ifa_addr != NULL && (ifa->ifa_flags & IFF_LOOPBACK))
+      {
+        g_free (facts->loopback);
+        facts->loopback = g_strdup (ifa->ifa_name);
+        break;
+      }
+  freeifaddrs (ifa_list);
+  if (mtp_token_check (MTP_TOKEN_IFACE, facts->loopback, &local_error))
+    return TRUE;
+  g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG,
+               _ ("the loopback interface of this host: %s; rename it to 'lo' (ip link set dev "
+                  "NAME name lo)"),
+               local_error->message);
+  return FALSE;
+}
+
 /* IPv6 enabled in the kernel and a working ip6 nat table, without running
  * ip6tables (which would load modules and create tables). Kuma also wants a
  * non-loopback IPv6 address; we do not: the boot unit runs before the network
@@ -209,7 +238,6 @@ ip6_nat_available (void)
 static void
 probe_ipv6 (MtpHostFacts *facts)
 {
-  struct ifaddrs *ifa_list = NULL;
   g_autofree char *disabled = NULL;
 
   if (!g_file_get_contents ("/proc/sys/net/ipv6/conf/all/disable_ipv6", &disabled, NULL, NULL))
@@ -221,22 +249,6 @@ probe_ipv6 (MtpHostFacts *facts)
     {
       facts->ipv6_reason = g_strdup (_ ("IPv6 is disabled (net.ipv6.conf.all.disable_ipv6 = 1)"));
       return;
-    }
-
-  if (getifaddrs (&ifa_list) == 0)
-    {
-      for (struct ifaddrs *ifa = ifa_list; ifa != NULL; ifa = ifa->ifa_next)
-        {
-          if (ifa->ifa_addr == NULL)
-            continue;
-          if (ifa->ifa_flags & IFF_LOOPBACK)
-            {
-              g_free (facts->loopback);
-              facts->loopback = g_strdup (ifa->ifa_name);
-              break;
-            }
-        }
-      freeifaddrs (ifa_list);
     }
 
   if (ip6_nat_available ())
@@ -283,6 +295,8 @@ mtp_host_facts_gather (const MtpConfig *config, GError **error)
   if (!mtp_resolve_user (config->kuma_dp_user, &facts->uid, error))
     return NULL;
   if (!read_resolv_conf (config, facts, error))
+    return NULL;
+  if (!detect_loopback (facts, error))
     return NULL;
   if (config->ip_family_mode == MTP_IP_FAMILY_MODE_DUALSTACK)
     probe_ipv6 (facts);
