@@ -108,8 +108,8 @@ mtp_token_check (MtpTokenKind kind, const char *text, GError **error)
                    kinds[kind].max_length);
       return FALSE;
     }
-  /* iptables (and firewalld, which looks for -t, -s and -d anywhere) would
-   * read it as an option. */
+  /* iptables would read it as an option, and firewalld a "-t" anywhere as the
+   * table. */
   if (text[0] == '-')
     {
       g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,

@@ -10,8 +10,9 @@ G_BEGIN_DECLS
  * many forms: iptables-restore text (show, dry run), the iptables-restore
  * text firewalld builds itself from a direct rule (it quotes a token only
  * when it holds white space, and never escapes '"' or '\'; it replaces the
- * tokens %%REJECT%%, %%ICMP%% and %%LOGTYPE%%, and reads -t, --table, -s and
- * -d wherever they stand), direct.xml through shlex, firewall-cmd command
+ * tokens %%REJECT%%, %%ICMP%%, %%LOGTYPE%% and %%POLICY_PRIORITY%%, and takes
+ * -t or --table wherever it stands for the table: ipXtables.py, set_rules,
+ * 1.3.3 to 2.5), direct.xml through shlex, firewall-cmd command
  * lines, libiptc's fixed-size fields, iptables-save output read back. Only
  * ASCII letters, digits, '-', '_' and '.' (with the few marks a kind needs,
  * never a leading '-') travel through all of them unchanged and unquoted;
