@@ -9,6 +9,7 @@
 #include "mtp-direct-xml.h"
 #include "mtp-engine.h"
 #include "mtp-error.h"
+#include "mtp-facts.h"
 #include "mtp-firewalld.h"
 #include "mtp-iptc.h"
 #include "mtp-json.h"
@@ -763,7 +764,9 @@ set_passthrough_address (MtpCommand command, const MtpRuleset *desired, MtpRepor
   gboolean want = command == MTP_COMMAND_INSTALL && desired != NULL
                   && mtp_ruleset_has_family (desired, MTP_FAMILY_IPV6) && !r->ipv6_dropped;
   gboolean changed = FALSE;
-  const char *lo = desired != NULL && desired->loopback != NULL ? desired->loopback : "lo";
+  /* Without the rule set (uninstall whose facts failed): the interface. */
+  g_autofree char *lo = desired != NULL && desired->loopback != NULL ? g_strdup (desired->loopback)
+                                                                     : mtp_loopback_name ();
 
   if (command == MTP_COMMAND_INSTALL && !want)
     return TRUE;

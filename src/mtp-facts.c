@@ -202,25 +202,31 @@ ip6_nat_available (void)
          || file_mentions (builtin, "/nft_chain_nat.ko");
 }
 
+char *
+mtp_loopback_name (void)
+{
+  struct ifaddrs *ifa_list = NULL;
+  char *name = NULL;
+
+  if (getifaddrs (&ifa_list) != 0)
+    return g_strdup ("lo"); /* as in every namespace until renamed */
+  for (struct ifaddrs *ifa = ifa_list; ifa != NULL && name == NULL; ifa = ifa->ifa_next)
+    if (ifa->ifa_addr != NULL && (ifa->ifa_flags & IFF_LOOPBACK))
+      name = g_strdup (ifa->ifa_name);
+  freeifaddrs (ifa_list);
+  return name != NULL ? name : g_strdup ("lo");
+}
+
 /* The loopback interface, which the rules name (-o lo): root can rename it,
  * to anything the kernel takes ('"', '\\', non-ASCII, …), and its name must
  * travel unchanged through every form of a rule like any other value. */
 static gboolean
 detect_loopback (MtpHostFacts *facts, GError **error)
 {
-  struct ifaddrs *ifa_list = NULL;
   g_autoptr (GError) local_error = NULL;
 
-  if (getifaddrs (&ifa_list) != 0)
-    return TRUE; /* then "lo", as in every namespace until renamed */
-  for (struct ifaddrs *ifa = ifa_list; ifa != NULL; ifa = ifa->ifa_next)
-    if (ifa->ifa_addr != NULL && (ifa->ifa_flags & IFF_LOOPBACK))
-      {
-        g_free (facts->loopback);
-        facts->loopback = g_strdup (ifa->ifa_name);
-        break;
-      }
-  freeifaddrs (ifa_list);
+  g_free (facts->loopback);
+  facts->loopback = mtp_loopback_name ();
   if (mtp_token_check (MTP_TOKEN_IFACE, facts->loopback, &local_error))
     return TRUE;
   g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG,

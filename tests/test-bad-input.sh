@@ -53,16 +53,20 @@ if [ "${1:-}" = --inner ]; then
   ip6tables-legacy-restore -w 5 < "$rundir/../legacy6.rules" || exit 91
   iptables-nft-restore < "$rundir/../nft4.rules" || exit 92
   ip6tables-nft-restore < "$rundir/../nft6.rules" || exit 92
-  if [ "$prep" = renamed-lo ]; then
-    # Root can rename the loopback interface to what the kernel takes.
-    ip link set lo down && ip link set lo name 'l"o' && ip link set 'l"o' up || exit 95
-  fi
-  if [ "$prep" = installed ]; then
+  case $prep in installed*)
     # Our rules in the kernel's tables, and ::6 on lo.
     "$MESH_TPROXY" install --backend iptables --config "$rundir/../good.conf" \
       > "$rundir/prep.out" 2>&1 < /dev/null || exit 93
     ip -6 addr show dev lo | grep -q 'inet6 ::6/128' || exit 94
-  fi
+    ;;
+  esac
+  case $prep in *renamed-lo)
+    # Root can rename the loopback interface to what the kernel takes (its
+    # IPv6 addresses kept while it is down).
+    sysctl -q -w net.ipv6.conf.lo.keep_addr_on_down=1 && ip link set lo down &&
+      ip link set lo name 'l"o' && ip link set 'l"o' up || exit 95
+    ;;
+  esac
   snapshot "$casedir" > "$rundir/before" 2>&1
   start=$(date +%s%N)
   timeout 120 "$MESH_TPROXY" "$@" > "$rundir/out" 2> "$rundir/err" < /dev/null
@@ -273,7 +277,7 @@ $(diff "$R/before" "$R/after" | head -n 30)"
 # --- the table --------------------------------------------------------------------
 # KIND | NAME | EXIT | MESSAGE (a fixed string; @D@ and @C@ stand for the
 # paths) | PREP (- or installed: our rules and ::6 already in the namespace;
-# renamed-lo: the loopback interface renamed 'l"o') |
+# renamed-lo: the loopback interface renamed 'l"o'; installed+renamed-lo: both) |
 # SETUP (- or shell code run before, after a fresh case directory; no '|') | ARGS (shell
 # words; $C is a config file naming $D as firewalld-config-dir and UID 0 as the
 # proxy user, $D the firewalld config directory with a good direct.xml).
@@ -292,6 +296,7 @@ done <<'EOT'
 control | offline install writes direct.xml and direct.xml.old | 0 | warning: firewalld is not running: the rules are in '@D@/direct.xml' | - | - | $INSTALL --ip-family-mode ipv4
 control | libiptc install writes the legacy tables and ::6 on lo | 0 | mesh-tproxy: added ::6/128 to 'lo' | - | - | install --backend iptables --config "$C"
 control | uninstall takes our rules and ::6 out of the kernel | 0 | removed ::6/128 from 'lo' | installed | - | uninstall --backend iptables --config "$C"
+control | uninstall with the loopback renamed 'l"o' (no rule can name it) takes our rules and ::6 out | 0 | removed ::6/128 from 'l"o' | installed+renamed-lo | - | uninstall --backend iptables --config "$C"
 # -- command-line values --------------------------------------------------------
 cli | port 0 | 2 | mesh-tproxy: option --redirect-inbound-port: port '0' is out of range (1-65535) | - | - | $INSTALL --redirect-inbound-port 0
 cli | port 65536 | 2 | mesh-tproxy: option --redirect-outbound-port: port '65536' is out of range (1-65535) | - | - | $INSTALL --redirect-outbound-port 65536
