@@ -91,7 +91,7 @@ mtp_kernel_split_line (const char *line, GError **error)
   if (words == NULL)
     {
       g_autofree char *escaped = g_strescape (line, NULL);
-      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, _ ("'%s': %s"), escaped, _ (why));
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED, "'%s': %s", escaped, _ (why));
     }
   return words;
 }

@@ -104,8 +104,8 @@ mtp_token_check (MtpTokenKind kind, const char *text, GError **error)
   if (len > kinds[kind].max_length)
     {
       g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
-                   _ ("invalid %s '%s': longer than %" G_GSIZE_FORMAT " bytes"), what, escaped,
-                   kinds[kind].max_length);
+                   _ ("invalid %s '%s': longer than %u bytes"), what, escaped,
+                   (guint)kinds[kind].max_length);
       return FALSE;
     }
   /* iptables would read it as an option, and firewalld a "-t" anywhere as the

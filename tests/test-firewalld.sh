@@ -205,11 +205,20 @@ check "7b. --disable-comments: status in sync, exit 0" "0 status: in sync" "$rc 
 replace_rule '^-A OUTPUT(_direct)? -d 10.99.0.2/32 -p udp .*--to-ports 15053$' 's/--to-ports 15053/--to-ports 5353/'
 mtp status --store-firewalld --redirect-dns --disable-comments > "$SB_DIR/status" 2>&1; rc=$?
 check "7b. --disable-comments, the uncommented DNS REDIRECT changed: drifted, exit 6" "6 status: drifted" "$rc $(tail -n 1 "$SB_DIR/status")"
+# Uncommented, the changed rule cannot be told from another program's: put
+# it back by hand, then leave the uncommented set the way it came.
+replace_rule '^-A OUTPUT(_direct)? -d 10.99.0.2/32 -p udp .*--to-ports 5353$' 's/--to-ports 5353/--to-ports 15053/'
+mtp status --store-firewalld --redirect-dns --disable-comments > /dev/null 2>&1
+check "7b. --disable-comments, the rule put back: in sync" 0 "$?"
+# (uninstall takes the rule options from the configuration file)
+{ cat "$SB_DIR/mtp.conf"; printf 'redirect-dns=true\ndisable-comments=true\n'; } > "$SB_DIR/mtp-nc.conf"
+sb "$MESH_TPROXY" uninstall --config "$SB_DIR/mtp-nc.conf" > /dev/null 2>&1
+check "7b. uninstall with the uncommented set's options exits 0" 0 "$?"
 mtp install --store-firewalld --redirect-dns > /dev/null 2>&1
 mtp status --store-firewalld --redirect-dns > /dev/null 2>&1; rc=$?
 check "7b. back to the commented set: in sync" 0 "$rc"
-check "7b. ... and nothing uncommented of ours is left in the kernel" "" \
-  "$(sb iptables-save -t nat | grep -E '^-A' | grep -E 'KUMA_MESH|--to-ports 150' | grep -v 'kuma/mesh/transparent/proxy')"
+check "7b. ... and nothing uncommented of ours is left, in the kernel or in firewalld" "" \
+  "$( (sb iptables-save -t nat | grep '^-A'; runtime_rules; permanent_rules) | grep -E 'KUMA_MESH|--to-ports 1500[16]|--to-ports 15053' | grep -v 'kuma/mesh/transparent/proxy')"
 
 # 7c. a line of iptables-save that cannot be understood (a foreign rule on an
 # interface named a"b, which it prints as it is): status cannot compare,
