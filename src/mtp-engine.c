@@ -10,6 +10,7 @@
 #include "mtp-engine.h"
 #include "mtp-error.h"
 #include "mtp-file.h"
+#include "mtp-facts.h"
 #include "mtp-firewalld.h"
 #include "mtp-iptc.h"
 #include "mtp-json.h"
@@ -206,72 +207,35 @@ wait_for_running (MtpFirewalld *fw, guint timeout, GError **error)
     }
 }
 
-/* Built-in chain names as firewalld's iptables backend spells them. */
-static char *
-base_chain (const char *chain)
-{
-  if (g_str_has_suffix (chain, "_direct"))
-    return g_strndup (chain, strlen (chain) - strlen ("_direct"));
-  return g_strdup (chain);
-}
-
-static void
-count_rules (GHashTable *counts, const GPtrArray *rules)
-{
-  for (guint i = 0; i < rules->len; i++)
-    {
-      const MtpDirectRule *r = rules->pdata[i];
-      g_autofree char *chain = base_chain (r->chain);
-      char *key = g_strdup_printf ("%s %s %s", r->ipv, r->table, chain);
-      guint n = GPOINTER_TO_UINT (g_hash_table_lookup (counts, key));
-      g_hash_table_insert (counts, key, GUINT_TO_POINTER (n + 1));
-    }
-}
-
-/* Our rules and chains in the kernel tables, both families. */
+/* Our rules and chains in the kernel tables, both families, as far as they
+ * are recognisable by themselves (name, comment, jump). */
 static MtpDirect *
 kernel_ours (GError **error)
 {
-  g_autoptr (MtpDirect) ours = mtp_direct_new ();
-  static const MtpFamily families[] = { MTP_FAMILY_IPV4, MTP_FAMILY_IPV6 };
+  g_autoptr (MtpDirect) all = mtp_kernel_read_all (error);
+  MtpDirect *ours = NULL;
 
-  for (guint f = 0; f < G_N_ELEMENTS (families); f++)
-    {
-      g_autoptr (MtpDirect) all = mtp_kernel_read (families[f], error);
-      g_autoptr (MtpDirect) mine = NULL;
-
-      if (all == NULL)
-        return NULL;
-      mtp_direct_split (all, NULL, &mine, NULL);
-      for (guint i = 0; i < mine->chains->len; i++)
-        g_ptr_array_add (ours->chains, mtp_direct_chain_copy (mine->chains->pdata[i]));
-      for (guint i = 0; i < mine->rules->len; i++)
-        g_ptr_array_add (ours->rules, mtp_direct_rule_copy (mine->rules->pdata[i]));
-    }
-  return g_steal_pointer (&ours);
+  if (all == NULL)
+    return NULL;
+  mtp_direct_split (all, NULL, &ours, NULL);
+  return ours;
 }
 
-/* Whether the kernel holds rules or chains of ours that firewalld does not
- * track: what Kuma's own installer (or an iptables run) left behind. With the
- * arguments swapped: whether firewalld tracks some that the kernel lacks. */
-static gboolean
-has_untracked (const MtpDirect *kernel, const MtpDirect *tracked)
+/* "3 rules and 1 chain, e.g. 'ipv4 nat OUTPUT -p tcp …'" */
+static char *
+describe_entries (const GPtrArray *rules, const GPtrArray *chains)
 {
-  g_autoptr (GHashTable) kc = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr (GHashTable) tc = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  GHashTableIter iter;
-  gpointer key, value;
+  g_autofree char *example = NULL;
 
-  for (guint i = 0; i < kernel->chains->len; i++)
-    if (!mtp_direct_has_chain (tracked->chains, kernel->chains->pdata[i]))
-      return TRUE;
-  count_rules (kc, kernel->rules);
-  count_rules (tc, tracked->rules);
-  g_hash_table_iter_init (&iter, kc);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (GPOINTER_TO_UINT (value) > GPOINTER_TO_UINT (g_hash_table_lookup (tc, key)))
-      return TRUE;
-  return FALSE;
+  if (rules->len > 0)
+    example = mtp_kernel_rule_to_string (rules->pdata[0]);
+  else
+    {
+      const MtpDirectChain *c = chains->pdata[0];
+      example = g_strdup_printf ("%s %s %s", c->ipv, c->table, c->chain);
+    }
+  return g_strdup_printf (_ ("%u rules and %u chains, e.g. '%s'"), rules->len, chains->len,
+                          example);
 }
 
 /* clear_leftovers failed after it had removed firewalld's tracked rules of
@@ -300,58 +264,104 @@ fail_restoring (MtpFirewalld *fw, const MtpDirectPlan *remove_tracked, GError *c
   return FALSE;
 }
 
-/* Clears untracked leftovers through firewalld's passthrough (so that
- * firewalld's iptables lock and binaries are used): first everything firewalld
- * tracks of ours, then the kernel's remaining rules of ours, then our chains. */
+/* Runs "iptables -t TABLE VERB CHAIN [ARGS…]" through firewalld's passthrough. */
 static gboolean
-clear_leftovers (MtpFirewalld *fw, MtpDirect *runtime_ours, MtpReport *r, MtpUndo *undo,
-                 GError **error)
+passthrough (MtpFirewalld *fw, const char *ipv, const char *table, const char *verb,
+             const char *chain, const char *const *args, GError **error)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+
+  g_ptr_array_add (argv, "-t");
+  g_ptr_array_add (argv, (char *)table);
+  g_ptr_array_add (argv, (char *)verb);
+  g_ptr_array_add (argv, (char *)chain);
+  for (guint j = 0; args != NULL && args[j] != NULL; j++)
+    g_ptr_array_add (argv, (char *)args[j]);
+  g_ptr_array_add (argv, NULL);
+  return mtp_firewalld_passthrough (fw, ipv, (const char *const *)argv->pdata, error);
+}
+
+/* Clears the rules of ours that firewalld does not track (an earlier
+ * installer's, or ours changed behind its back) through firewalld's
+ * passthrough (so that firewalld's iptables lock and binaries are used):
+ * firewalld's own rules of ours through firewalld, the others by deletion,
+ * the chains of ours emptied, then firewalld's chains through firewalld and
+ * the others deleted. Install and uninstall then start from nothing of ours. */
+static gboolean
+clear_leftovers (MtpFirewalld *fw, MtpDirect *runtime_ours, const MtpKernelDiff *diff, MtpReport *r,
+                 MtpUndo *undo, GError **error)
 {
   g_autoptr (MtpDirect) empty = mtp_direct_new ();
-  g_autoptr (MtpDirectPlan) remove_tracked = mtp_direct_plan_new (empty, runtime_ours);
+  g_autoptr (MtpDirect) tracked_rules = mtp_direct_new ();
+  g_autoptr (MtpDirectPlan) remove_rules = NULL;
+  g_autoptr (MtpDirectPlan) remove_all = mtp_direct_plan_new (empty, runtime_ours);
+  g_autoptr (MtpDirectPlan) remove_chains = NULL;
   g_autoptr (MtpDirect) kernel = NULL;
   g_autoptr (GError) local_error = NULL;
-  guint n_rules = 0;
+  guint n_rules = 0, n_chains = 0;
 
-  if (!mtp_firewalld_apply_runtime (fw, remove_tracked, error))
+  for (guint i = 0; i < runtime_ours->rules->len; i++)
+    g_ptr_array_add (tracked_rules->rules, mtp_direct_rule_copy (runtime_ours->rules->pdata[i]));
+  remove_rules = mtp_direct_plan_new (empty, tracked_rules);
+  remove_chains = mtp_direct_plan_new (empty, runtime_ours);
+  g_ptr_array_set_size (remove_chains->remove_rules, 0);
+
+  /* firewalld removes a rule by deleting its like from the kernel, and fails
+   * where it is gone (changed behind its back): put those back first. */
+  for (guint i = 0; i < diff->missing_chains->len; i++)
+    {
+      const MtpDirectChain *c = diff->missing_chains->pdata[i];
+      if (!passthrough (fw, c->ipv, c->table, "-N", c->chain, NULL, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < diff->missing_rules->len; i++)
+    {
+      const MtpDirectRule *rule = diff->missing_rules->pdata[i];
+      if (!passthrough (fw, rule->ipv, rule->table, "-A", rule->chain,
+                        (const char *const *)rule->args, error))
+        return FALSE;
+    }
+  if (!mtp_firewalld_apply_runtime (fw, remove_rules, error))
     return FALSE;
   kernel = kernel_ours (&local_error);
   if (kernel == NULL)
-    return fail_restoring (fw, remove_tracked, g_steal_pointer (&local_error), error);
+    return fail_restoring (fw, remove_rules, g_steal_pointer (&local_error), error);
   for (guint i = 0; i < kernel->rules->len; i++)
     {
       const MtpDirectRule *rule = kernel->rules->pdata[i];
-      g_autoptr (GPtrArray) args = g_ptr_array_new ();
 
       /* Rules inside our chains go with the flush below. */
       if (mtp_direct_chain_name_is_ours (rule->chain))
         continue;
-      g_ptr_array_add (args, "-t");
-      g_ptr_array_add (args, rule->table);
-      g_ptr_array_add (args, "-D");
-      g_ptr_array_add (args, rule->chain);
-      for (guint j = 0; rule->args[j] != NULL; j++)
-        g_ptr_array_add (args, rule->args[j]);
-      g_ptr_array_add (args, NULL);
-      if (!mtp_firewalld_passthrough (fw, rule->ipv, (const char *const *)args->pdata,
-                                      &local_error))
-        return fail_restoring (fw, remove_tracked, g_steal_pointer (&local_error), error);
+      if (!passthrough (fw, rule->ipv, rule->table, "-D", rule->chain,
+                        (const char *const *)rule->args, &local_error))
+        return fail_restoring (fw, remove_rules, g_steal_pointer (&local_error), error);
       n_rules++;
     }
-  for (guint pass = 0; pass < 2; pass++)
-    for (guint i = 0; i < kernel->chains->len; i++)
-      {
-        const MtpDirectChain *c = kernel->chains->pdata[i];
-        const char *args[] = { "-t", c->table, pass == 0 ? "-F" : "-X", c->chain, NULL };
-        if (!mtp_firewalld_passthrough (fw, c->ipv, args, &local_error))
-          return fail_restoring (fw, remove_tracked, g_steal_pointer (&local_error), error);
-      }
+  for (guint i = 0; i < kernel->chains->len; i++)
+    {
+      const MtpDirectChain *c = kernel->chains->pdata[i];
+      if (!passthrough (fw, c->ipv, c->table, "-F", c->chain, NULL, &local_error))
+        return fail_restoring (fw, remove_rules, g_steal_pointer (&local_error), error);
+    }
+  if (!mtp_firewalld_apply_runtime (fw, remove_chains, &local_error))
+    return fail_restoring (fw, remove_rules, g_steal_pointer (&local_error), error);
+  for (guint i = 0; i < kernel->chains->len; i++)
+    {
+      const MtpDirectChain *c = kernel->chains->pdata[i];
+
+      if (mtp_direct_has_chain (runtime_ours->chains, c))
+        continue; /* firewalld's: removed above */
+      if (!passthrough (fw, c->ipv, c->table, "-X", c->chain, NULL, &local_error))
+        return fail_restoring (fw, remove_all, g_steal_pointer (&local_error), error);
+      n_chains++;
+    }
   notice (r,
-          _ ("removed %u rules and %u chains of an earlier installation that firewalld did not "
-             "track"),
-          n_rules, kernel->chains->len);
+          _ ("removed %u rules and %u chains of ours that firewalld did not track (an earlier "
+             "installation's, or changed behind its back)"),
+          n_rules, n_chains);
   /* (What firewalld did not track cannot come back, and need not.) */
-  mtp_undo_push_firewalld_runtime (undo, fw, remove_tracked);
+  mtp_undo_push_firewalld_runtime (undo, fw, remove_all);
   g_ptr_array_set_size (runtime_ours->chains, 0);
   g_ptr_array_set_size (runtime_ours->rules, 0);
   return TRUE;
@@ -364,33 +374,43 @@ check_flush (const MtpConfig *config, const MtpFirewalldInfo *info, const MtpDir
              const MtpDirect *permanent, MtpReport *r, GError **error)
 {
   g_autoptr (GString) examples = g_string_new (NULL);
-  guint n_foreign = 0;
-  static const MtpFamily families[] = { MTP_FAMILY_IPV4, MTP_FAMILY_IPV6 };
+  g_autoptr (GError) local_error = NULL;
+  g_autoptr (MtpDirect) all = NULL;
+  g_autoptr (MtpDirect) foreign = NULL;
+  guint n_foreign;
 
   /* With the iptables backend firewalld flushes at every start anyway; an
    * unknown backend may be nftables. */
   if (info->major < 2 || g_strcmp0 (info->backend, "iptables") == 0
       || !mtp_direct_is_empty (runtime) || (permanent != NULL && !mtp_direct_is_empty (permanent)))
     return TRUE;
-  for (guint f = 0; f < G_N_ELEMENTS (families); f++)
+  all = mtp_kernel_read_all (&local_error);
+  /* Tables that cannot be read or understood may hold anything. */
+  if (all == NULL && config->allow_firewalld_flush)
     {
-      g_autoptr (GError) local_error = NULL;
-      g_autoptr (MtpDirect) all = mtp_kernel_read (families[f], &local_error);
-      g_autoptr (MtpDirect) foreign = NULL;
-
-      if (all == NULL)
-        {
-          g_debug ("%s", local_error->message);
-          continue;
-        }
-      mtp_direct_split (all, NULL, NULL, &foreign);
-      n_foreign += n_entries (foreign);
-      for (guint i = 0; i < foreign->rules->len && examples->len < 200; i++)
-        {
-          const MtpDirectRule *rule = foreign->rules->pdata[i];
-          g_string_append_printf (examples, "%s%s %s %s", examples->len ? ", " : "", rule->ipv,
-                                  rule->table, rule->chain);
-        }
+      warn (r,
+            _ ("firewalld %s will flush every iptables table from now on, and whether they hold "
+               "rules of other programs could not be seen: %s"),
+            info->version, local_error->message);
+      return TRUE;
+    }
+  if (all == NULL)
+    {
+      g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                   _ ("firewalld %s has no direct rules yet; the first one makes it flush every "
+                      "iptables table, now and at every reload, and whether the tables hold rules "
+                      "of other programs cannot be told: %s. Pass --allow-firewalld-flush to go "
+                      "ahead"),
+                   info->version, local_error->message);
+      return FALSE;
+    }
+  mtp_direct_split (all, NULL, NULL, &foreign);
+  n_foreign = n_entries (foreign);
+  for (guint i = 0; i < foreign->rules->len && examples->len < 200; i++)
+    {
+      const MtpDirectRule *rule = foreign->rules->pdata[i];
+      g_string_append_printf (examples, "%s%s %s %s", examples->len ? ", " : "", rule->ipv,
+                              rule->table, rule->chain);
     }
   if (n_foreign == 0)
     return TRUE;
@@ -445,7 +465,6 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
   g_autoptr (MtpDirect) permanent = NULL;
   g_autoptr (MtpDirect) permanent_ours = NULL;
   g_autoptr (MtpDirect) permanent_foreign = NULL;
-  g_autoptr (MtpDirect) kernel = NULL;
   g_autoptr (MtpDirect) known = mtp_records_known_direct (records, desired_set);
   gboolean use_permanent = command == MTP_COMMAND_UNINSTALL || config->store_firewalld;
   gboolean apply = command != MTP_COMMAND_STATUS && !r->check_only;
@@ -502,33 +521,63 @@ run_online (MtpCommand command, const MtpConfig *config, const MtpRuleset *desir
         return FALSE;
     }
 
-  /* An earlier installer's rules behind firewalld's back would make our
-   * addChain fail, and uninstall must remove them too. */
+  /* The kernel's tables against firewalld's view of ours, rule by rule: an
+   * earlier installer's rules behind firewalld's back, or ours changed there,
+   * would make our addChain fail or stay in force; install and uninstall
+   * clear them, status reports every difference. Tables that cannot be read
+   * or understood decide nothing: status cannot compare, the others stop. */
   {
     g_autoptr (GError) local_error = NULL;
+    g_autoptr (MtpDirect) tables = mtp_kernel_read_all (&local_error);
+    g_autoptr (MtpKernelDiff) diff = NULL;
+    gboolean extra, missing;
 
-    kernel = kernel_ours (&local_error);
-    if (kernel == NULL)
-      g_debug ("not comparing with the kernel tables: %s", local_error->message);
-    else if (has_untracked (kernel, runtime_ours))
+    if (tables == NULL && command == MTP_COMMAND_STATUS)
       {
-        if (command == MTP_COMMAND_STATUS)
+        r->kernel_unknown = TRUE;
+        warn (r, _ ("the kernel's tables could not be compared with firewalld's view: %s"),
+              local_error->message);
+      }
+    else if (tables == NULL)
+      {
+        g_set_error (error, MTP_ERROR, MTP_ERROR_FAILED,
+                     _ ("the kernel's tables cannot be compared with firewalld's view, so rules "
+                        "of ours it does not track cannot be found: %s"),
+                     local_error->message);
+        return FALSE;
+      }
+    else
+      {
+        diff
+            = mtp_kernel_compare (tables, runtime_ours, g_strcmp0 (info->backend, "iptables") == 0);
+        extra = diff->extra_rules->len + diff->extra_chains->len > 0;
+        missing = diff->missing_rules->len + diff->missing_chains->len > 0;
+        if (command == MTP_COMMAND_STATUS && (extra || missing))
+          r->kernel_drift = TRUE;
+        if (command == MTP_COMMAND_STATUS && extra)
           {
-            r->kernel_drift = TRUE;
-            warn (r, _ ("the tables hold rules of ours that firewalld does not track (an older "
-                        "installer's?); 'mesh-tproxy install' replaces them"));
+            g_autofree char *what = describe_entries (diff->extra_rules, diff->extra_chains);
+            warn (r,
+                  _ ("the tables hold rules of ours that firewalld does not track, or that differ "
+                     "from what it was asked for (%s); 'mesh-tproxy install' replaces them"),
+                  what);
           }
-        else if (!apply)
+        if (command == MTP_COMMAND_STATUS && missing)
+          {
+            g_autofree char *what = describe_entries (diff->missing_rules, diff->missing_chains);
+            warn (r,
+                  _ ("firewalld believes rules of ours are live that the kernel tables lack "
+                     "(flushed or changed behind its back?) (%s); 'firewall-cmd --reload' "
+                     "restores them"),
+                  what);
+          }
+        if (command != MTP_COMMAND_STATUS && extra && !apply)
           notice (r, _ ("the tables hold rules of ours that firewalld does not track; they "
                         "would be replaced"));
-        else if (!mtp_signal_check (error) || !clear_leftovers (fw, runtime_ours, r, undo, error))
+        else if (command != MTP_COMMAND_STATUS && extra
+                 && (!mtp_signal_check (error)
+                     || !clear_leftovers (fw, runtime_ours, diff, r, undo, error)))
           return FALSE;
-      }
-    else if (command == MTP_COMMAND_STATUS && has_untracked (runtime_ours, kernel))
-      {
-        r->kernel_drift = TRUE;
-        warn (r, _ ("firewalld believes rules of ours are live that the kernel tables lack "
-                    "(flushed behind its back?); 'firewall-cmd --reload' restores them"));
       }
   }
 
@@ -816,7 +865,9 @@ set_passthrough_address (MtpCommand command, const MtpRuleset *desired, MtpRepor
   gboolean want = command == MTP_COMMAND_INSTALL && desired != NULL
                   && mtp_ruleset_has_family (desired, MTP_FAMILY_IPV6) && !r->ipv6_dropped;
   gboolean changed = FALSE;
-  const char *lo = desired != NULL && desired->loopback != NULL ? desired->loopback : "lo";
+  /* Without the rule set (uninstall whose facts failed): the interface. */
+  g_autofree char *lo = desired != NULL && desired->loopback != NULL ? g_strdup (desired->loopback)
+                                                                     : mtp_loopback_name ();
 
   if (command == MTP_COMMAND_INSTALL && !want)
     return TRUE;
@@ -877,7 +928,9 @@ finish_status (MtpReport *r)
       any_ours |= s->n_ours > 0;
       all_in_sync &= in_sync;
     }
-  if (r->command == MTP_COMMAND_UNINSTALL)
+  if (r->kernel_unknown)
+    r->status = MTP_STATUS_UNKNOWN;
+  else if (r->command == MTP_COMMAND_UNINSTALL)
     r->status = applied || all_in_sync ? MTP_STATUS_NOT_INSTALLED : MTP_STATUS_DRIFTED;
   else if (applied || (all_in_sync && !r->kernel_drift))
     r->status = live ? MTP_STATUS_IN_SYNC : MTP_STATUS_PERMANENT_ONLY;

@@ -41,6 +41,7 @@ typedef struct
   gboolean changed;
   MtpStatus status;
   gboolean kernel_drift;   /* the kernel tables disagree with firewalld's view */
+  gboolean kernel_unknown; /* … or could not be read or understood: status unknown */
   gboolean ipv6_dropped;   /* firewalld would reject redirected IPv6: no IPv6 rules */
   char *backend;           /* "firewalld", "firewalld-offline" */
   char *firewalld_version; /* when running */

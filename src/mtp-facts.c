@@ -18,6 +18,7 @@
 #include "mtp-iptc.h"
 #include "mtp-kernel.h"
 #include "mtp-limits.h"
+#include "mtp-token.h"
 
 MtpHostFacts *
 mtp_host_facts_new (void)
@@ -227,6 +228,40 @@ ip6_nat_available (void)
          || file_mentions (builtin, "/nft_chain_nat.ko");
 }
 
+char *
+mtp_loopback_name (void)
+{
+  struct ifaddrs *ifa_list = NULL;
+  char *name = NULL;
+
+  if (getifaddrs (&ifa_list) != 0)
+    return g_strdup ("lo"); /* as in every namespace until renamed */
+  for (struct ifaddrs *ifa = ifa_list; ifa != NULL && name == NULL; ifa = ifa->ifa_next)
+    if (ifa->ifa_addr != NULL && (ifa->ifa_flags & IFF_LOOPBACK))
+      name = g_strdup (ifa->ifa_name);
+  freeifaddrs (ifa_list);
+  return name != NULL ? name : g_strdup ("lo");
+}
+
+/* The loopback interface, which the rules name (-o lo): root can rename it,
+ * to anything the kernel takes ('"', '\\', non-ASCII, …), and its name must
+ * travel unchanged through every form of a rule like any other value. */
+static gboolean
+detect_loopback (MtpHostFacts *facts, GError **error)
+{
+  g_autoptr (GError) local_error = NULL;
+
+  g_free (facts->loopback);
+  facts->loopback = mtp_loopback_name ();
+  if (mtp_token_check (MTP_TOKEN_IFACE, facts->loopback, &local_error))
+    return TRUE;
+  g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_CONFIG,
+               _ ("the loopback interface of this host: %s; rename it to 'lo' (ip link set dev "
+                  "NAME name lo)"),
+               local_error->message);
+  return FALSE;
+}
+
 gboolean
 mtp_host_facts_decide_ipv6 (MtpHostFacts *facts, const MtpIpv6Probe *probe, GError **error)
 {
@@ -293,26 +328,10 @@ ipv6_enabled_on (const char *name)
 static gboolean
 probe_ipv6 (MtpHostFacts *facts, GError **error)
 {
-  struct ifaddrs *ifa_list = NULL;
   g_autofree char *elsewhere = NULL;
   MtpIpv6Probe probe = { 0 };
 
   probe.kernel = g_file_test ("/proc/sys/net/ipv6/conf", G_FILE_TEST_IS_DIR);
-  if (getifaddrs (&ifa_list) == 0)
-    {
-      for (struct ifaddrs *ifa = ifa_list; ifa != NULL; ifa = ifa->ifa_next)
-        {
-          if (ifa->ifa_addr == NULL)
-            continue;
-          if (ifa->ifa_flags & IFF_LOOPBACK)
-            {
-              g_free (facts->loopback);
-              facts->loopback = g_strdup (ifa->ifa_name);
-              break;
-            }
-        }
-      freeifaddrs (ifa_list);
-    }
   if (probe.kernel)
     {
       g_autoptr (GDir) dir = g_dir_open ("/proc/sys/net/ipv6/conf", 0, NULL);
@@ -366,6 +385,8 @@ mtp_host_facts_gather (const MtpConfig *config, GError **error)
   if (!mtp_resolve_user (config->kuma_dp_user, &facts->uid, error))
     return NULL;
   if (!read_resolv_conf (config, facts, error))
+    return NULL;
+  if (!detect_loopback (facts, error))
     return NULL;
   if (config->ip_family_mode == MTP_IP_FAMILY_MODE_DUALSTACK && !probe_ipv6 (facts, error))
     return NULL;

@@ -55,6 +55,10 @@ void mtp_host_facts_free (MtpHostFacts *facts);
 MtpHostFacts *mtp_host_facts_gather (const MtpConfig *config, GError **error);
 void mtp_host_facts_gather_finish (MtpHostFacts *facts);
 
+/* The loopback interface's name as the kernel has it (not checked against
+ * the alphabet of rules: for what needs no rule, such as its addresses). */
+char *mtp_loopback_name (void);
+
 /* Resolves --kuma-dp-user: numeric text as a UID first, then as a name; NULL
  * or empty: UID 5678, then the name "kuma-dp". The user must exist. */
 gboolean mtp_resolve_user (const char *user, guint32 *uid, GError **error);

@@ -21,6 +21,7 @@
 
 #include "mtp-error.h"
 #include "mtp-iptc-entry.h"
+#include "mtp-token.h"
 
 /* The layouts follow iptables 1.8.9 (libxtables, libxt_*.c, libip[6]t_*.c):
  * every match and target is XT_ALIGN(header) + XT_ALIGN(data), zero-filled,
@@ -308,6 +309,8 @@ set_iface (Builder *b, gboolean in, gboolean invert, const char *iface, GError *
                    IFNAMSIZ - 1);
       return FALSE;
     }
+  if (!mtp_token_check (MTP_TOKEN_IFACE_WILDCARD, iface, error))
+    return FALSE;
   if (b->family == MTP_FAMILY_IPV6)
     {
       name = in ? b->ipv6.iniface : b->ipv6.outiface;
@@ -574,6 +577,8 @@ build_target (const MtpRule *rule, const MtpXtRevisions *rev, guint8 proto, GErr
       case MTP_TARGET_DROP:
         return new_standard_target (IPTC_LABEL_DROP, error);
       case MTP_TARGET_JUMP:
+        if (t->chain == NULL || !mtp_token_check (MTP_TOKEN_CHAIN, t->chain, error))
+          return NULL;
         return new_standard_target (t->chain, error);
       case MTP_TARGET_REDIRECT:
         if (t->port == 0)
@@ -627,6 +632,8 @@ build_target (const MtpRule *rule, const MtpXtRevisions *rev, guint8 proto, GErr
                            (int)sizeof info.prefix - 1);
               return NULL;
             }
+          if (len > 0 && !mtp_token_check (MTP_TOKEN_LOG_PREFIX, t->log_prefix, error))
+            return NULL;
           if (t->log_level > 7)
             {
               g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
@@ -659,6 +666,10 @@ build_entry (const MtpRule *rule, const MtpXtRevisions *rev, GError **error)
   G_STATIC_ASSERT (sizeof (struct ipt_entry) == XT_ALIGN (sizeof (struct ipt_entry)));
   G_STATIC_ASSERT (sizeof (struct ip6t_entry) == XT_ALIGN (sizeof (struct ip6t_entry)));
 
+  /* The values of a rule must read back unchanged from iptables-save (and
+   * survive iptables-save | iptables-restore), as in every other form. */
+  if (!mtp_token_check (MTP_TOKEN_CHAIN, rule->chain, error))
+    return NULL;
   memset (&b.ip, 0, sizeof b.ip);
   memset (&b.ipv6, 0, sizeof b.ipv6);
   /* iptables adds matches in command-line order, the comment first. */
@@ -675,6 +686,8 @@ build_entry (const MtpRule *rule, const MtpXtRevisions *rev, GError **error)
                        XT_MAX_COMMENT_LEN - 1);
           return NULL;
         }
+      if (!mtp_token_check (MTP_TOKEN_COMMENT, text, error))
+        return NULL;
       memset (&info, 0, sizeof info);
       memcpy (info.comment, text, len);
       add_match (&b, "comment", 0, &info, sizeof info);

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 
 #include "mtp-parse.h"
+#include "mtp-token.h"
 #include "mtp-error.h"
 #include "mtp-limits.h"
 
@@ -458,78 +459,7 @@ mtp_parse_cidr_list (const char *text, GError **error)
 gboolean
 mtp_parse_iface (const char *text, gboolean allow_wildcard, GError **error)
 {
-  size_t len = strlen (text);
-
-  if (len == 0)
-    {
-      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
-                   _ ("invalid interface name '%s': empty"), text);
-      return FALSE;
-    }
-  /* The kernel's dev_valid_name() rules, plus printable ASCII so that the
-   * name survives being written into rules and messages. */
-  for (size_t i = 0; i < len; i++)
-    {
-      char c = text[i];
-
-      if (c == '/')
-        {
-          g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
-                       _ ("invalid interface name '%s': contains '/'"), text);
-          return FALSE;
-        }
-      if (g_ascii_isspace (c))
-        {
-          g_autofree char *escaped = g_strescape (text, NULL);
-
-          g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
-                       _ ("invalid interface name '%s': contains white space"), escaped);
-          return FALSE;
-        }
-      if (c == ':')
-        {
-          g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
-                       _ ("invalid interface name '%s': contains ':'"), text);
-          return FALSE;
-        }
-      if (!g_ascii_isprint (c))
-        {
-          g_autofree char *escaped = g_strescape (text, NULL);
-
-          g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
-                       _ ("invalid interface name '%s': only printable ASCII characters are "
-                          "allowed"),
-                       escaped);
-          return FALSE;
-        }
-      if (c == '+' && i + 1 < len)
-        {
-          g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
-                       _ ("invalid interface name '%s': '+' is only allowed as the last "
-                          "character"),
-                       text);
-          return FALSE;
-        }
-    }
-  if (len >= MTP_IFNAMSIZ)
-    {
-      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
-                   _ ("invalid interface name '%s': longer than %d bytes"), text, MTP_IFNAMSIZ - 1);
-      return FALSE;
-    }
-  if (strcmp (text, ".") == 0 || strcmp (text, "..") == 0)
-    {
-      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
-                   _ ("invalid interface name '%s': '.' and '..' are not allowed"), text);
-      return FALSE;
-    }
-  if (!allow_wildcard && text[len - 1] == '+')
-    {
-      g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
-                   _ ("invalid interface name '%s': wildcard '+' is not allowed here"), text);
-      return FALSE;
-    }
-  return TRUE;
+  return mtp_token_check (allow_wildcard ? MTP_TOKEN_IFACE_WILDCARD : MTP_TOKEN_IFACE, text, error);
 }
 
 static gboolean

@@ -39,10 +39,11 @@ gboolean mtp_parse_cidr (const char *text, MtpCidr *out, GError **error);
  * (first occurrence wins, order kept). Empty text gives an empty array. */
 GArray *mtp_parse_cidr_list (const char *text, GError **error); /* of MtpCidr */
 
-/* A network interface name as the kernel accepts it: 1-15 bytes, no '/',
- * no ':', no white space, not "." or ".."; printable ASCII only. When
- * allow_wildcard, may end in '+' (iptables' prefix match); '+' elsewhere is
- * an error. */
+/* A network interface name that every form of a rule carries unchanged
+ * (mtp-token.h): 1-15 bytes of ASCII letters, digits, '-', '_' and '.', not
+ * beginning with '-', not "." or "..". When allow_wildcard, may end in '+'
+ * (iptables' prefix match), but not be "+" alone; '+' elsewhere is an
+ * error. */
 gboolean mtp_parse_iface (const char *text, gboolean allow_wildcard, GError **error);
 
 /* "[proto:][ports:]uids", split on every ':' as Kuma does: proto "tcp", "udp",

@@ -5,6 +5,7 @@
 
 #include "mtp-limits.h"
 #include "mtp-rule.h"
+#include "mtp-token.h"
 
 static const char *const table_names[MTP_TABLE_N] = { "raw", "mangle", "nat" };
 
@@ -215,11 +216,36 @@ add_target (GPtrArray *args, const MtpTarget *t)
     }
 }
 
+/* Every form of a rule comes from here (but the libiptc entries, which check
+ * the same way): a value outside the one alphabet of rules would change the
+ * rule's meaning in one of them. */
+static void
+assert_values (const MtpRule *rule)
+{
+  mtp_token_assert (MTP_TOKEN_CHAIN, rule->chain);
+  if (rule->comment != NULL)
+    {
+      g_autofree char *comment = g_strconcat (MTP_COMMENT_PREFIX, rule->comment, NULL);
+      mtp_token_assert (MTP_TOKEN_COMMENT, comment);
+    }
+  for (guint i = 0; i < rule->matches->len; i++)
+    {
+      const MtpMatch *m = &g_array_index (rule->matches, MtpMatch, i);
+      if (m->type == MTP_MATCH_IN_IFACE || m->type == MTP_MATCH_OUT_IFACE)
+        mtp_token_assert (MTP_TOKEN_IFACE_WILDCARD, m->iface);
+    }
+  if (rule->target.type == MTP_TARGET_JUMP)
+    mtp_token_assert (MTP_TOKEN_CHAIN, rule->target.chain);
+  if (rule->target.type == MTP_TARGET_LOG)
+    mtp_token_assert (MTP_TOKEN_LOG_PREFIX, rule->target.log_prefix);
+}
+
 GStrv
 mtp_rule_to_args (const MtpRule *rule)
 {
   GPtrArray *args = g_ptr_array_new ();
 
+  assert_values (rule);
   if (rule->comment != NULL)
     {
       add (args, "-m");
@@ -239,6 +265,7 @@ mtp_chain_new (MtpFamily family, MtpTable table, const char *name)
 {
   MtpChain *chain = g_new0 (MtpChain, 1);
 
+  mtp_token_assert (MTP_TOKEN_CHAIN, name);
   chain->family = family;
   chain->table = table;
   chain->name = g_strdup (name);

@@ -39,9 +39,10 @@ snapshot() { # snapshot CASEDIR
     # Without the "# Generated/Completed on <date>" lines.
     "$save" 2>&1 | grep -v '^#'
   done
+  # The loopback interface, whatever its name (a case renames it).
   echo "== lo"
-  ip -4 addr show dev lo
-  ip -6 addr show dev lo
+  ip -4 addr show
+  ip -6 addr show
 }
 
 if [ "${1:-}" = --inner ]; then
@@ -52,12 +53,20 @@ if [ "${1:-}" = --inner ]; then
   ip6tables-legacy-restore -w 5 < "$rundir/../legacy6.rules" || exit 91
   iptables-nft-restore < "$rundir/../nft4.rules" || exit 92
   ip6tables-nft-restore < "$rundir/../nft6.rules" || exit 92
-  if [ "$prep" = installed ]; then
+  case $prep in installed*)
     # Our rules in the kernel's tables, and ::6 on lo.
     "$MESH_TPROXY" install --backend iptables --config "$rundir/../good.conf" \
       > "$rundir/prep.out" 2>&1 < /dev/null || exit 93
     ip -6 addr show dev lo | grep -q 'inet6 ::6/128' || exit 94
-  fi
+    ;;
+  esac
+  case $prep in *renamed-lo)
+    # Root can rename the loopback interface to what the kernel takes (its
+    # IPv6 addresses kept while it is down).
+    sysctl -q -w net.ipv6.conf.lo.keep_addr_on_down=1 && ip link set lo down &&
+      ip link set lo name 'l"o' && ip link set 'l"o' up || exit 95
+    ;;
+  esac
   snapshot "$casedir" > "$rundir/before" 2>&1
   start=$(date +%s%N)
   timeout 120 "$MESH_TPROXY" "$@" > "$rundir/out" 2> "$rundir/err" < /dev/null
@@ -294,7 +303,8 @@ $(diff "$R/before" "$R/after" | head -n 30)"
 
 # --- the table --------------------------------------------------------------------
 # KIND | NAME | EXIT | MESSAGE (a fixed string; @D@ and @C@ stand for the
-# paths) | PREP (- or installed: our rules and ::6 already in the namespace) |
+# paths) | PREP (- or installed: our rules and ::6 already in the namespace;
+# renamed-lo: the loopback interface renamed 'l"o'; installed+renamed-lo: both) |
 # SETUP (- or shell code run before, after a fresh case directory; no '|') | ARGS (shell
 # words; $C is a config file naming $D as firewalld-config-dir and UID 0 as the
 # proxy user, $D the firewalld config directory with a good direct.xml).
@@ -313,6 +323,7 @@ done <<'EOT'
 control | offline install writes direct.xml and direct.xml.old | 0 | warning: firewalld is not running: the rules are in '@D@/direct.xml' | - | - | $INSTALL --ip-family-mode ipv4
 control | libiptc install writes the legacy tables and ::6 on lo | 0 | mesh-tproxy: added ::6/128 to 'lo' | - | - | install --backend iptables --config "$C"
 control | uninstall takes our rules and ::6 out of the kernel | 0 | removed ::6/128 from 'lo' | installed | - | uninstall --backend iptables --config "$C"
+control | uninstall with the loopback renamed 'l"o' (no rule can name it) takes our rules and ::6 out | 0 | removed ::6/128 from 'l"o' | installed+renamed-lo | - | uninstall --backend iptables --config "$C"
 # -- command-line values --------------------------------------------------------
 cli | port 0 | 2 | mesh-tproxy: option --redirect-inbound-port: port '0' is out of range (1-65535) | - | - | $INSTALL --redirect-inbound-port 0
 cli | port 65536 | 2 | mesh-tproxy: option --redirect-outbound-port: port '65536' is out of range (1-65535) | - | - | $INSTALL --redirect-outbound-port 65536
@@ -341,6 +352,28 @@ cli | vnet with a 16-byte interface | 2 | option --vnet: invalid interface name 
 cli | vnet with '+' inside the name | 2 | option --vnet: invalid interface name 'br+0': '+' is only allowed as the last character | - | - | $INSTALL --vnet br+0:10.0.0.0/8
 cli | vnet with an empty CIDR | 2 | option --vnet: invalid vnet 'docker0:': missing CIDR after ':' | - | - | $INSTALL --vnet docker0:
 cli | vnet with IPv6 prefix 129 | 2 | option --vnet: invalid prefix length in 'fd00::/129': out of range (0-128) | - | - | $INSTALL --vnet docker0:fd00::/129
+# Values that would change the meaning of a rule in one of its forms (mtp-token.h).
+cli | vnet with '"' (would close firewalld's comment) | 2 | mesh-tproxy: option --vnet: invalid interface name 'x\"': contains '"', which cannot be written unchanged into a rule (allowed: ASCII letters, digits, '-', '_' and '.', and '+' at the end) | - | - | $INSTALL --vnet 'x":172.17.0.0/16'
+cli | vnet with a backslash | 2 | option --vnet: invalid interface name 'a\\b': contains '\', which cannot be written unchanged into a rule | - | - | $INSTALL --vnet 'a\b:172.17.0.0/16'
+cli | vnet with a single quote | 2 | option --vnet: invalid interface name 'a'b': contains ''', which cannot | - | - | $INSTALL --vnet "a'b:172.17.0.0/16"
+cli | vnet with a space | 2 | option --vnet: invalid interface name 'a b': contains a space, which cannot | - | - | $INSTALL --vnet 'a b:172.17.0.0/16'
+cli | vnet with a newline | 2 | option --vnet: invalid interface name 'a\nb': contains white space '\n', which cannot | - | - | $INSTALL --vnet "$(printf 'a\nb:172.17.0.0/16')"
+cli | vnet with a tab | 2 | option --vnet: invalid interface name 'a\tb': contains white space '\t', which cannot | - | - | $INSTALL --vnet "$(printf 'a\tb:172.17.0.0/16')"
+cli | vnet with a control character | 2 | option --vnet: invalid interface name 'a\001b': contains the control character '\001', which cannot | - | - | $INSTALL --vnet "$(printf 'a\001b:172.17.0.0/16')"
+cli | vnet with DEL | 2 | option --vnet: invalid interface name 'a\177': contains the control character '\177', which cannot | - | - | $INSTALL --vnet "$(printf 'a\177:172.17.0.0/16')"
+cli | vnet with non-ASCII UTF-8 | 2 | option --vnet: invalid interface name 'caf\303\251': contains the non-ASCII byte '\303', which cannot | - | - | $INSTALL --vnet "$(printf 'caf\303\251:172.17.0.0/16')"
+cli | vnet with '#' | 2 | option --vnet: invalid interface name 'a#b': contains '#', which cannot | - | - | $INSTALL --vnet 'a#b:172.17.0.0/16'
+cli | vnet with '!' | 2 | option --vnet: invalid interface name '!eth0': contains '!', which cannot | - | - | $INSTALL --vnet '!eth0:172.17.0.0/16'
+cli | vnet %%ICMP%% (firewalld replaces it) | 2 | option --vnet: invalid interface name '%%ICMP%%': contains '%', which cannot | - | - | $INSTALL --vnet '%%ICMP%%:172.17.0.0/16'
+cli | vnet with '$' and '`' | 2 | option --vnet: invalid interface name 'a$`b': contains '$', which cannot | - | - | $INSTALL --vnet 'a$`b:172.17.0.0/16'
+cli | vnet -t (firewalld reads a table) | 2 | option --vnet: invalid interface name '-t': begins with '-', which iptables and firewalld read as an option | - | - | $INSTALL --vnet '-t:172.17.0.0/16'
+cli | vnet '+' alone (every interface) | 2 | option --vnet: invalid interface name '+': a '+' alone matches every interface | - | - | $INSTALL --vnet '+:172.17.0.0/16'
+cli | show: vnet with '"' | 2 | option --vnet: invalid interface name 'x\"': contains '"' | - | - | show --config "$C" --vnet 'x":172.17.0.0/16'
+cli | status: vnet with '"' | 2 | option --vnet: invalid interface name 'x\"': contains '"' | - | - | status --store-firewalld --config "$C" --vnet 'x":172.17.0.0/16'
+cli | loopback renamed 'l"o': install offline | 2 | mesh-tproxy: the loopback interface of this host: invalid interface name 'l\"o': contains '"', which cannot be written unchanged into a rule (allowed: ASCII letters, digits, '-', '_' and '.'); rename it to 'lo' | renamed-lo | - | $INSTALL
+cli | loopback renamed 'l"o': install, IPv4 only | 2 | the loopback interface of this host: invalid interface name 'l\"o' | renamed-lo | - | $INSTALL --ip-family-mode ipv4
+cli | loopback renamed 'l"o': libiptc install | 2 | the loopback interface of this host: invalid interface name 'l\"o' | renamed-lo | - | install --backend iptables --config "$C"
+cli | loopback renamed 'l"o': show | 2 | the loopback interface of this host: invalid interface name 'l\"o' | renamed-lo | - | show --config "$C"
 cli | unknown proxy user | 2 | mesh-tproxy: proxy user 'no-such-user-mtp' does not exist (--kuma-dp-user: neither a UID nor a user name) | - | - | $INSTALL --kuma-dp-user no-such-user-mtp
 cli | empty proxy user | 2 | mesh-tproxy: option --kuma-dp-user: the value is empty | - | - | $INSTALL --kuma-dp-user ''
 cli | invalid UTF-8 proxy user | 2 | mesh-tproxy: option --kuma-dp-user: the value '\377\376' is not valid UTF-8 | - | - | $INSTALL --kuma-dp-user "$(printf '\377\376')"
@@ -392,6 +425,9 @@ conf | conflicting keys | 2 | mesh-tproxy: --redirect-dns and --redirect-all-dns
 conf | 600 KB value | 2 | does not exist (--kuma-dp-user: neither a UID nor a user name) | - | { printf '[mesh-tproxy]\nkuma-dp-user='; long 600000 k; echo; } > "$C" | $BAD_CONF
 conf | file over 1 MiB | 2 | mesh-tproxy: config file '@C@': larger than 1 MiB | - | big_conf 40000 | $BAD_CONF
 conf | missing file | 2 | mesh-tproxy: config file '@C@.missing': no such file | - | - | install --store-firewalld --firewalld-config-dir "$D" --config "$C.missing"
+conf | vnet with '"' | 2 | mesh-tproxy: config file '@C@': key 'vnet': invalid interface name 'x\"': contains '"', which cannot be written unchanged into a rule | - | conf '[mesh-tproxy]\nvnet=x":172.17.0.0/16\n' | $BAD_CONF
+conf | vnet with a backslash | 2 | mesh-tproxy: config file '@C@': key 'vnet': invalid interface name 'a\\b': contains '\' | - | conf '[mesh-tproxy]\nvnet=a\\\\b:172.17.0.0/16\n' | $BAD_CONF
+conf | second vnet with ''' | 2 | mesh-tproxy: config file '@C@': key 'vnet': invalid interface name 'a'b': contains ''' | - | conf "[mesh-tproxy]\\nvnet=docker0:172.17.0.0/16;a'b:10.0.0.0/8\\n" | $BAD_CONF
 conf | a directory | 2 | mesh-tproxy: config file '@D@': not a regular file | - | - | install --store-firewalld --config "$D"
 conf | a FIFO (would block) | 2 | mesh-tproxy: config file '@C@': not a regular file | - | rm "$C" && mkfifo "$C" | $BAD_CONF
 conf | a symbolic link to /dev/zero | 2 | mesh-tproxy: config file '@C@': not a regular file | - | rm "$C" && ln -s /dev/zero "$C" | $BAD_CONF
@@ -466,6 +502,8 @@ iptc | install: unknown proxy user | 2 | mesh-tproxy: proxy user 'no-such-user-m
 iptc | install: bad config file | 2 | mesh-tproxy: config file '@C@': unknown key 'redirect-inbound-prot' | installed | conf '[mesh-tproxy]\nredirect-inbound-prot=1\n' | install --backend iptables --config "$C"
 iptc | uninstall: --wait 3601 | 2 | mesh-tproxy: option --wait: '3601' is not a number of seconds from 0 to 3600 | installed | - | uninstall --backend iptables --config "$C" --wait 3601
 iptc | uninstall: invalid UTF-8 in --backend | 2 | mesh-tproxy: option --backend: the value 'iptables\377' is not valid UTF-8 | installed | - | uninstall --config "$C" --backend "$(printf 'iptables\377')"
+iptc | install: vnet with '"' | 2 | mesh-tproxy: option --vnet: invalid interface name 'x\"': contains '"' | installed | - | install --backend iptables --config "$C" --vnet 'x":172.17.0.0/16'
+iptc | install: loopback renamed 'l"o' | 2 | the loopback interface of this host: invalid interface name 'l\"o' | renamed-lo | - | install --backend iptables --config "$C" --vnet docker0:172.17.0.0/16
 iptc | status: host bits | 2 | mesh-tproxy: option --exclude-outbound-ips: '10.0.0.1/8' has host bits set | installed | - | status --backend iptables --config "$C" --exclude-outbound-ips 10.0.0.1/8
 EOT
 

@@ -276,7 +276,11 @@ fake_stop
 foreign_iptables_del
 
 # l. untracked leftovers of ours, and a passthrough fails while they are cleared
-fake_start --fail-call 5 # 2 seeding calls, 2 removals of the tracked ones, then a passthrough
+# 2 seeding calls; the tracked rule (commented) is not in the kernel, whose
+# rules carry no comment: 1 passthrough puts it back so that firewalld can
+# remove it; 1 removal of the tracked rule; then the first passthrough that
+# deletes a leftover fails
+fake_start --fail-call 5
 fw direct addChain ipv4 nat KUMA_MESH_OUTBOUND
 fw_rule addRule "${output_rule#rule }"
 sb "$MESH_TPROXY" show --config "$SB_DIR/mtp.conf" --family ipv4 --disable-comments | sb iptables-restore --noflush
@@ -284,8 +288,67 @@ before=$(entries)
 run install
 check "l. a passthrough fails while clearing untracked leftovers: install exits 1" 1 "$RC"
 has "l. ... the message names the command" "$ERR" "through firewalld" "COMMAND_FAILED"
+has "l. ... the tracked rule the kernel lacked was put back first" "$(call_line 3)" \
+  "passthrough ipv4 -t nat -A OUTPUT -m comment --comment kuma/mesh/transparent/proxy/output/outbound -p tcp -j KUMA_MESH_OUTBOUND"
 check "l. ... firewalld's own entries of ours are put back" "$before" "$(entries)"
 fake_stop
 sb iptables -t nat -F; sb iptables -t nat -X
+
+# m. iptables-save output read as iptables-restore reads it, and what cannot
+# be understood stops the run: real rules in the namespace's tables on
+# interfaces with odd names (the kernel takes them), a fake firewalld 2.1.0
+# for the flush guard (no real 2.x here)
+sb ip link add "a'b" type veth peer name mtpodd0
+sb ip link add 'a"b' type veth peer name mtpodd1
+sb iptables -A INPUT -i "a'b" -j ACCEPT
+fake_start --version 2.1.0
+run install
+check "m. 2.1.0, a foreign rule on interface a'b: install exits 1" 1 "$RC"
+has "m. ... the flush guard counted it" "$ERR" "--allow-firewalld-flush" "1 rules and chains of other programs (ipv4 filter INPUT)"
+check "m. ... no write call" 0 "$(writes)"
+fake_stop
+sb iptables -D INPUT -i "a'b" -j ACCEPT
+sb iptables -A INPUT -i 'a"b' -j ACCEPT
+odd_line=$(sb iptables-save | grep -n -- '-i a"b' | cut -d: -f1)
+fake_start --version 2.1.0
+run install
+check "m. 2.1.0, a foreign rule on interface a\"b (not understood): install exits 1" 1 "$RC"
+has "m. ... the message names the line and why" "$ERR" "whether the tables hold rules of other programs cannot be told" \
+  "line $odd_line of iptables-save's output cannot be understood (a quote inside a word): '-A INPUT -i a\\\"b -j ACCEPT'" \
+  "--allow-firewalld-flush"
+check "m. ... no write call" 0 "$(writes)"
+run install --allow-firewalld-flush
+has "m. ... with --allow-firewalld-flush: a warning that they could not be seen" "$ERR" "warning: firewalld 2.1.0 will flush every iptables table from now on, and whether they hold rules of other programs could not be seen"
+check "m. ... but untracked rules of ours cannot be looked for either: exit 1, no write call" "1 0" "$RC $(writes)"
+fake_stop
+fake_start
+run status
+check "m. status with a line it cannot understand: exit 8" 8 "$RC"
+check "m. ... status: unknown" "status: unknown (could not compare)" "$(tail -n 1 "$SB_DIR/out")"
+has "m. ... and why" "$ERR" "warning: the kernel's tables could not be compared with firewalld's view: line $odd_line of iptables-save's output cannot be understood"
+run status --json
+check "m. ... --json: status unknown, exit 8" '8 "unknown"' "$RC $(python3 -c 'import json,sys; print(json.dumps(json.load(sys.stdin)["status"]))' < "$SB_DIR/out")"
+run install
+check "m. install (1.3.3, no flush guard) cannot look for untracked rules of ours: exit 1" 1 "$RC"
+has "m. ... and says why" "$ERR" "cannot be compared with firewalld's view" "line $odd_line of iptables-save's output"
+check "m. ... no write call" 0 "$(writes)"
+fw direct addChain ipv4 nat KUMA_MESH_OUTBOUND
+w0=$(writes)
+run uninstall
+check "m. uninstall cannot look for untracked rules of ours either: exit 1" 1 "$RC"
+check "m. ... no write call, firewalld's chain of ours still there" "$w0 runtime chain ipv4 nat KUMA_MESH_OUTBOUND" "$(writes) $(entries)"
+fake_stop
+sb iptables -D INPUT -i 'a"b' -j ACCEPT
+sb ip6tables -A INPUT -i 'a"b' -j ACCEPT
+fake_start
+run status
+check "m. the same in ip6tables: status exit 8" 8 "$RC"
+has "m. ... the message names ip6tables-save" "$ERR" "of ip6tables-save's output cannot be understood (a quote inside a word)"
+fake_stop
+sb ip6tables -D INPUT -i 'a"b' -j ACCEPT
+fake_start
+run status
+check "m. the line gone: status can compare again (not installed, exit 5)" 5 "$RC"
+fake_stop
 
 tap_done

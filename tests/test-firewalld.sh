@@ -155,6 +155,93 @@ sb firewall-cmd -q --reload
 mtp status --store-firewalld --redirect-dns > /dev/null 2>&1
 check "after firewall-cmd --reload: in sync again" 0 "$?"
 
+# 7b. the kernel's rules against firewalld's view, rule by rule: a rule of
+# ours changed behind firewalld's back (iptables -R: as many rules as before,
+# another content) is drift, in one of our chains and in a built-in one (the
+# nftables backend puts direct rules into the chain itself, the iptables
+# backend into CHAIN_direct); install puts it right
+replace_rule() { # replace_rule PATTERN SED-EXPRESSION: iptables -R of the first nat rule matching
+  r_line=$(sb iptables-save -t nat | grep -m1 -E -- "$1")
+  r_chain=$(printf '%s\n' "$r_line" | cut -d' ' -f2)
+  # iptables -S CHAIN: the policy or -N line, then the rules in order.
+  r_num=$(($(sb iptables -t nat -S "$r_chain" | grep -n -m1 -E -- "$1" | cut -d: -f1) - 1))
+  eval "sb iptables -t nat -R $r_chain $r_num $(printf '%s\n' "$r_line" | cut -d' ' -f3- | sed "$2")"
+}
+n_nat=$(sb iptables-save -t nat | grep -c '^-A')
+replace_rule 'outbound/to-proxy"' 's/--to-ports 15001/--to-ports 9999/'
+check "7b. our REDIRECT replaced behind firewalld's back: as many nat rules as before" "$n_nat" "$(sb iptables-save -t nat | grep -c '^-A')"
+check "7b. ... and connections now land on :9999, not on the proxy" "10.99.0.2 80" "$(landing "$SB_NS" 9999 4 "$SB_NS" "$APP" 10.99.0.2 80)"
+mtp status --store-firewalld --redirect-dns > "$SB_DIR/status" 2>&1; rc=$?
+check "7b. status: drifted, exit 6" "6 status: drifted" "$rc $(tail -n 1 "$SB_DIR/status")"
+if grep -q "differ from what it was asked for (1 rules and 0 chains, e.g. 'ipv4 nat KUMA_MESH_OUTBOUND_REDIRECT .*--to-ports 9999')" "$SB_DIR/status" &&
+  grep -q "kernel tables lack .*--to-ports 15001" "$SB_DIR/status"; then
+  tap_ok "7b. status names the changed rule and the one firewalld believes live"
+else tap_not_ok "7b. status names the changed rule and the one firewalld believes live" "$(cat "$SB_DIR/status")"; fi
+mtp install --store-firewalld --redirect-dns > /dev/null 2> "$SB_DIR/err"; rc=$?
+check "7b. install puts it right: exit 0" 0 "$rc"
+check "7b. ... the kernel holds no REDIRECT to 9999" "" "$(sb iptables-save -t nat | grep -- '--to-ports 9999')"
+mtp status --store-firewalld --redirect-dns > /dev/null 2>&1
+check "7b. ... status in sync again" 0 "$?"
+traffic_redirected "7b. after the repair"
+
+# The DNS REDIRECT in nat OUTPUT (OUTPUT_direct with the iptables backend).
+replace_rule 'output/dns-redirect"' 's/--to-ports 15053/--to-ports 5353/'
+mtp status --store-firewalld --redirect-dns > "$SB_DIR/status" 2>&1; rc=$?
+check "7b. the DNS REDIRECT changed in nat OUTPUT: status drifted, exit 6" "6 status: drifted" "$rc $(tail -n 1 "$SB_DIR/status")"
+dns_chain=OUTPUT; [ "$backend" = iptables ] && dns_chain=OUTPUT_direct
+grep -q "e.g. 'ipv4 nat $dns_chain .*--to-ports 5353'" "$SB_DIR/status" &&
+  tap_ok "7b. ... status names it, in $dns_chain ($backend backend)" ||
+  tap_not_ok "7b. ... status names it, in $dns_chain ($backend backend)" "$(cat "$SB_DIR/status")"
+mtp install --store-firewalld --redirect-dns > /dev/null 2>&1
+mtp status --store-firewalld --redirect-dns > /dev/null 2>&1; rc=$?
+check "7b. install puts it right: in sync, and DNS lands on :15053" "0 127.0.0.1 15053" "$rc $(udp_landing 15053)"
+
+# Without comments, the rules in built-in chains are ours by the configured
+# set only: status compares them too, and in sync is in sync.
+mtp install --store-firewalld --redirect-dns --disable-comments > /dev/null 2>&1; rc=$?
+check "7b. install --disable-comments exits 0" 0 "$rc"
+mtp status --store-firewalld --redirect-dns --disable-comments > "$SB_DIR/status" 2>&1; rc=$?
+check "7b. --disable-comments: status in sync, exit 0" "0 status: in sync" "$rc $(tail -n 1 "$SB_DIR/status")"
+replace_rule '^-A OUTPUT(_direct)? -d 10.99.0.2/32 -p udp .*--to-ports 15053$' 's/--to-ports 15053/--to-ports 5353/'
+mtp status --store-firewalld --redirect-dns --disable-comments > "$SB_DIR/status" 2>&1; rc=$?
+check "7b. --disable-comments, the uncommented DNS REDIRECT changed: drifted, exit 6" "6 status: drifted" "$rc $(tail -n 1 "$SB_DIR/status")"
+# Uncommented, the changed rule cannot be told from another program's: put
+# it back by hand, then leave the uncommented set the way it came.
+replace_rule '^-A OUTPUT(_direct)? -d 10.99.0.2/32 -p udp .*--to-ports 5353$' 's/--to-ports 5353/--to-ports 15053/'
+mtp status --store-firewalld --redirect-dns --disable-comments > /dev/null 2>&1
+check "7b. --disable-comments, the rule put back: in sync" 0 "$?"
+# (uninstall takes the rule options from the configuration file)
+{ cat "$SB_DIR/mtp.conf"; printf 'redirect-dns=true\ndisable-comments=true\n'; } > "$SB_DIR/mtp-nc.conf"
+sb "$MESH_TPROXY" uninstall --config "$SB_DIR/mtp-nc.conf" > /dev/null 2>&1
+check "7b. uninstall with the uncommented set's options exits 0" 0 "$?"
+mtp install --store-firewalld --redirect-dns > /dev/null 2>&1
+mtp status --store-firewalld --redirect-dns > /dev/null 2>&1; rc=$?
+check "7b. back to the commented set: in sync" 0 "$rc"
+check "7b. ... and nothing uncommented of ours is left, in the kernel or in firewalld" "" \
+  "$( (sb iptables-save -t nat | grep '^-A'; runtime_rules; permanent_rules) | grep -E 'KUMA_MESH|--to-ports 1500[16]|--to-ports 15053' | grep -v 'kuma/mesh/transparent/proxy')"
+
+# 7c. a line of iptables-save that cannot be understood (a foreign rule on an
+# interface named a"b, which it prints as it is): status cannot compare,
+# install and uninstall stop and change nothing
+sb ip link add 'a"b' type veth peer name mtpodd0
+sb iptables -A INPUT -i 'a"b' -j ACCEPT
+mtp status --store-firewalld --redirect-dns > "$SB_DIR/status" 2>&1; rc=$?
+check "7c. status: unknown, exit 8" "8 status: unknown (could not compare)" "$rc $(tail -n 1 "$SB_DIR/status")"
+grep -q "could not be compared with firewalld's view: line [0-9]* of iptables-save's output cannot be understood (a quote inside a word): '-A INPUT -i a\\\\\"b -j ACCEPT'" "$SB_DIR/status" &&
+  tap_ok "7c. ... the warning names the line" || tap_not_ok "7c. ... the warning names the line" "$(cat "$SB_DIR/status")"
+before=$(runtime_all; permanent_all; sb iptables-save -t nat | grep '^-A')
+monitor_start
+mtp install --store-firewalld --redirect-dns --exclude-outbound-ports 2000 > /dev/null 2> "$SB_DIR/err"; rc=$?
+monitor_stop
+check "7c. install: exit 1, no write call" "1 0" "$rc $(count_calls "$MON")"
+grep -q "cannot be compared with firewalld's view.*a quote inside a word" "$SB_DIR/err" &&
+  tap_ok "7c. ... and says why" || tap_not_ok "7c. ... and says why" "$(cat "$SB_DIR/err")"
+mtp uninstall > /dev/null 2>&1; rc=$?
+check "7c. uninstall: exit 1, and nothing changed" "1 $before" "$rc $(runtime_all; permanent_all; sb iptables-save -t nat | grep '^-A')"
+sb iptables -D INPUT -i 'a"b' -j ACCEPT
+mtp status --store-firewalld --redirect-dns > /dev/null 2>&1
+check "7c. the rule gone: in sync again" 0 "$?"
+
 # 8. an option changes: the minimum of changes
 json=$(mtp install --store-firewalld --redirect-dns --exclude-outbound-ports 2000 --json 2>/dev/null)
 adds=$(printf '%s\n' "$json" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(" ".join("%s:%d+%d-" % (s["store"], len(s["add_rules"]), len(s["remove_rules"])) for s in d["stores"]))')

@@ -497,6 +497,34 @@ test_errors (void)
   r->target.chain = g_strnfill (29, 'C');
   assert_build_fails (r, &default_rev, MTP_ERROR_INVALID_ARGS);
   g_clear_pointer (&r, mtp_rule_free);
+
+  /* Values outside the one alphabet of rules (mtp-token.h): iptables-save
+   * would print them so that they do not read back (or restore) unchanged. */
+  r = mtp_rule_new (MTP_FAMILY_IPV4, MTP_TABLE_NAT, "PREROUTING", 0);
+  g_strlcpy (mtp_rule_add_match (r, MTP_MATCH_IN_IFACE, FALSE)->iface, "x\"", MTP_IFNAMSIZ);
+  r->target.type = MTP_TARGET_RETURN;
+  assert_build_fails (r, &default_rev, MTP_ERROR_INVALID_ARGS);
+  g_strlcpy (g_array_index (r->matches, MtpMatch, 0).iface, "a b", MTP_IFNAMSIZ);
+  assert_build_fails (r, &default_rev, MTP_ERROR_INVALID_ARGS);
+  g_strlcpy (g_array_index (r->matches, MtpMatch, 0).iface, "x", MTP_IFNAMSIZ);
+  g_bytes_unref (build_ok (r));
+  mtp_rule_set_comment (r, "vnet/a\\b/dns");
+  assert_build_fails (r, &default_rev, MTP_ERROR_INVALID_ARGS);
+  g_clear_pointer (&r, mtp_rule_free);
+  r = mtp_rule_new (MTP_FAMILY_IPV4, MTP_TABLE_NAT, "OUTPUT", 0);
+  r->target.type = MTP_TARGET_LOG;
+  r->target.log_prefix = g_strdup ("OUT\"PUT:");
+  assert_build_fails (r, &default_rev, MTP_ERROR_INVALID_ARGS);
+  g_clear_pointer (&r, mtp_rule_free);
+  r = mtp_rule_new (MTP_FAMILY_IPV4, MTP_TABLE_NAT, "OUTPUT", 0);
+  r->target.type = MTP_TARGET_JUMP;
+  r->target.chain = g_strdup ("KUMA MESH");
+  assert_build_fails (r, &default_rev, MTP_ERROR_INVALID_ARGS);
+  g_clear_pointer (&r, mtp_rule_free);
+  r = mtp_rule_new (MTP_FAMILY_IPV4, MTP_TABLE_NAT, "OUT'PUT", 0);
+  r->target.type = MTP_TARGET_RETURN;
+  assert_build_fails (r, &default_rev, MTP_ERROR_INVALID_ARGS);
+  g_clear_pointer (&r, mtp_rule_free);
 }
 
 /* What the kernel and libiptc do to an entry on its way back: counters and

@@ -427,9 +427,12 @@ test_iface_valid (void)
     { "br-1a2b3c4d5e6f", FALSE },
     { "wlan0.100", FALSE },
     { "...", FALSE },
+    { "docker_gwbridge", FALSE },
+    { "cali-1.a_B9", FALSE },
+    { "x-", FALSE },
     { "docker0", TRUE },
     { "br+", TRUE },
-    { "+", TRUE },
+    { "b+", TRUE },
     { "veth123456789a+", TRUE },
   };
 
@@ -455,18 +458,42 @@ test_iface_invalid (void)
     { { "veth1234567890ab", NULL, "longer than 15 bytes" }, TRUE },
     { { "averyveryverylonginterfacename", NULL, "longer than 15 bytes" }, FALSE },
     { { "eth/0", NULL, "contains '/'" }, TRUE },
-    { { "eth 0", NULL, "white space" }, TRUE },
-    { { " eth0", NULL, "white space" }, TRUE },
+    { { "eth 0", NULL, "contains a space" }, TRUE },
+    { { " eth0", NULL, "contains a space" }, TRUE },
     { { "eth0\t", "eth0\\t", "white space" }, TRUE },
     { { "eth0:1", NULL, "contains ':'" }, TRUE },
     { { ".", NULL, "'.' and '..' are not allowed" }, TRUE },
     { { "..", NULL, "'.' and '..' are not allowed" }, TRUE },
-    { { "eth\x01", "eth\\001", "printable ASCII" }, TRUE },
-    { { "eth\xc3\xa9", "eth\\303\\251", "printable ASCII" }, TRUE },
+    { { "eth\x01", "eth\\001", "contains the control character '\\001'" }, TRUE },
+    { { "eth\x7f", "eth\\177", "contains the control character '\\177'" }, TRUE },
+    { { "eth\xc3\xa9", "eth\\303\\251", "contains the non-ASCII byte '\\303'" }, TRUE },
     { { "br+", NULL, "wildcard '+' is not allowed" }, FALSE },
     { { "+", NULL, "wildcard '+' is not allowed" }, FALSE },
     { { "br+0", NULL, "only allowed as the last character" }, TRUE },
     { { "++", NULL, "only allowed as the last character" }, TRUE },
+    /* Every form of a rule must carry the name unchanged (mtp-token.h). */
+    { { "+", NULL, "a '+' alone matches every interface" }, TRUE },
+    { { "x\"", "x\\\"", "contains '\"', which cannot be written unchanged into a rule" }, TRUE },
+    { { "a\\b", "a\\\\b", "contains '\\'" }, TRUE },
+    { { "a'b", NULL, "contains ''', which" }, TRUE },
+    { { "eth\n0", "eth\\n0", "contains white space '\\n'" }, TRUE },
+    { { "eth0\r", "eth0\\r", "contains white space '\\r'" }, TRUE },
+    { { "a#b", NULL, "contains '#'" }, TRUE },
+    { { "a!", NULL, "contains '!'" }, TRUE },
+    { { "!a", NULL, "contains '!'" }, TRUE },
+    { { "%%ICMP%%", NULL, "contains '%'" }, TRUE },
+    { { "a$b", NULL, "contains '$'" }, TRUE },
+    { { "a`b", NULL, "contains '`'" }, TRUE },
+    { { "a;b", NULL, "contains ';'" }, TRUE },
+    { { "a,b", NULL, "contains ','" }, TRUE },
+    { { "a=b", NULL, "contains '='" }, TRUE },
+    { { "a@b", NULL, "contains '@'" }, TRUE },
+    { { "a*", NULL, "contains '*'" }, TRUE },
+    { { "a<b>", NULL, "contains '<'" }, TRUE },
+    { { "a&b", NULL, "contains '&'" }, TRUE },
+    { { "-t", NULL, "begins with '-'" }, TRUE },
+    { { "--table", NULL, "begins with '-'" }, TRUE },
+    { { "-", NULL, "begins with '-'" }, FALSE },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -580,7 +607,7 @@ test_vnet_valid (void)
     { "br+:fd00::/64", "br+", MTP_FAMILY_IPV6, 64, { 0xfd } },
     { "eth0:10.0.0.1", "eth0", MTP_FAMILY_IPV4, 32, { 10, 0, 0, 1 } },
     { "eth0:::1", "eth0", MTP_FAMILY_IPV6, 128, { [15] = 1 } },
-    { "+:0.0.0.0/0", "+", MTP_FAMILY_IPV4, 0, { 0 } },
+    { "b+:0.0.0.0/0", "b+", MTP_FAMILY_IPV4, 0, { 0 } },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -612,8 +639,13 @@ test_vnet_invalid (void)
     { "averyveryverylonginterfacename:10.0.0.0/8", "averyveryverylonginterfacename",
       "longer than 15 bytes" },
     { "br/0:10.0.0.0/8", "br/0", "contains '/'" },
-    { "br 0:10.0.0.0/8", "br 0", "white space" },
+    { "br 0:10.0.0.0/8", "br 0", "contains a space" },
     { "b+r:10.0.0.0/8", "b+r", "only allowed as the last character" },
+    /* The issue's example: the '"' would close the comment in firewalld's
+     * iptables-restore text, and the rule would redirect all inbound TCP. */
+    { "x\":172.17.0.0/16", "x\\\"", "contains '\"', which cannot be written unchanged" },
+    { "+:172.17.0.0/16", "+", "a '+' alone matches every interface" },
+    { "-i:172.17.0.0/16", "-i", "begins with '-'" },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++)

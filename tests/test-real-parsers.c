@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mtp-error.h"
+#include "mtp-kernel.h"
 #include "mtp-render.h"
 #include "mtp-shlex.h"
 #include "mtp-test-cases.h"
@@ -150,6 +152,42 @@ assert_saved_matches (const MtpRuleset *rs, MtpFamily family, const char *saved)
   g_assert_cmpuint (n_saved, ==, n_ours);
 }
 
+/* The one canonical form (mtp_kernel_canonical_args) makes our direct
+ * arguments and what this iptables-save printed for them equal, rule by
+ * rule: what status compares firewalld's view with. */
+static void
+assert_compares_equal (const MtpRuleset *rs, MtpFamily family, const char *saved)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MtpDirect) tables = mtp_kernel_parse_save (family, saved, &error);
+  g_autoptr (MtpDirect) all = mtp_direct_from_ruleset (rs);
+  g_autoptr (MtpDirect) ours = mtp_direct_new ();
+  g_autoptr (MtpKernelDiff) diff = NULL;
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < all->rules->len; i++)
+    if (strcmp (((MtpDirectRule *)all->rules->pdata[i])->ipv, mtp_family_to_string (family)) == 0)
+      g_ptr_array_add (ours->rules, mtp_direct_rule_copy (all->rules->pdata[i]));
+  for (guint i = 0; i < all->chains->len; i++)
+    if (strcmp (((MtpDirectChain *)all->chains->pdata[i])->ipv, mtp_family_to_string (family)) == 0)
+      g_ptr_array_add (ours->chains, mtp_direct_chain_copy (all->chains->pdata[i]));
+  diff = mtp_kernel_compare (tables, ours, FALSE);
+  for (guint i = 0; i < diff->extra_rules->len; i++)
+    {
+      g_autofree char *text = mtp_kernel_rule_to_string (diff->extra_rules->pdata[i]);
+      g_test_message ("saved, not matched: %s", text);
+    }
+  for (guint i = 0; i < diff->missing_rules->len; i++)
+    {
+      g_autofree char *text = mtp_kernel_rule_to_string (diff->missing_rules->pdata[i]);
+      g_test_message ("ours, not matched: %s", text);
+    }
+  g_assert_cmpuint (diff->extra_rules->len, ==, 0);
+  g_assert_cmpuint (diff->missing_rules->len, ==, 0);
+  g_assert_cmpuint (diff->extra_chains->len, ==, 0);
+  g_assert_cmpuint (diff->missing_chains->len, ==, 0);
+}
+
 static void
 check_iptables (const MtpTestCase *tc, const MtpRuleset *rs, MtpFamily family, const char *variant)
 {
@@ -173,6 +211,7 @@ check_iptables (const MtpTestCase *tc, const MtpRuleset *rs, MtpFamily family, c
   run_ok (load_argv, text, NULL);
   run_ok (save_argv, NULL, &saved);
   assert_saved_matches (rs, family, saved);
+  assert_compares_equal (rs, family, saved);
 }
 
 static void
@@ -368,6 +407,86 @@ test_firewall_cmd_lines (void)
   remove_config_dir (dir);
 }
 
+/* Foreign rules on interfaces with odd names, as the kernel allows them
+ * (real interfaces: veth pairs), in the legacy and nft tables of both
+ * families: what iptables-save prints for them reads back as
+ * iptables-restore would read it, and a name with '"' (which it prints as it
+ * is) is refused with its line. */
+static void
+check_odd_names (MtpFamily family, const char *variant)
+{
+  static const char *const names[] = { "a'b", "a\\b", "a#b", "caf\xc3\xa9", "a$`b", NULL };
+  const char *prefix = family == MTP_FAMILY_IPV4 ? "iptables" : "ip6tables";
+  g_autofree char *tool = g_strdup_printf ("%s-%s", prefix, variant);
+  g_autofree char *save = g_strdup_printf ("%s-%s-save", prefix, variant);
+  const char *save_argv[] = { save, NULL };
+  const char *comment_argv[]
+      = { tool, "-A",     "OUTPUT", "-m", "comment", "--comment", "it's \"q\" \\ #x",
+          "-j", "ACCEPT", NULL };
+  const char *quote_argv[] = { tool, "-A", "INPUT", "-i", "x\"y", "-j", "ACCEPT", NULL };
+  g_autofree char *saved = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (MtpDirect) d = NULL;
+  guint n = 0;
+
+  enter_fresh_netns ();
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      g_autofree char *peer = g_strdup_printf ("mtpodd%u", i);
+      const char *link_argv[]
+          = { "ip", "link", "add", names[i], "type", "veth", "peer", "name", peer, NULL };
+      const char *rule_argv[] = { tool, "-A", "INPUT", "-i", names[i], "-j", "ACCEPT", NULL };
+
+      run_ok (link_argv, NULL, NULL);
+      run_ok (rule_argv, NULL, NULL);
+    }
+  run_ok (comment_argv, NULL, NULL);
+  run_ok (save_argv, NULL, &saved);
+  d = mtp_kernel_parse_save (family, saved, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < d->rules->len; i++)
+    {
+      const MtpDirectRule *r = d->rules->pdata[i];
+
+      if (strcmp (r->chain, "INPUT") == 0)
+        {
+          g_assert_cmpstr (r->args[0], ==, "-i");
+          g_assert_cmpstr (r->args[1], ==, names[n++]);
+        }
+      else
+        g_assert_cmpstr (r->args[3], ==, "it's \"q\" \\ #x");
+    }
+  g_assert_cmpuint (n, ==, g_strv_length ((char **)names));
+  g_clear_pointer (&saved, g_free);
+  g_clear_pointer (&d, mtp_direct_free);
+
+  /* '"' in a name: iptables-save prints it as it is. */
+  {
+    const char *link_argv[]
+        = { "ip", "link", "add", "x\"y", "type", "veth", "peer", "name", "mtpoddq", NULL };
+    run_ok (link_argv, NULL, NULL);
+  }
+  run_ok (quote_argv, NULL, NULL);
+  run_ok (save_argv, NULL, &saved);
+  d = mtp_kernel_parse_save (family, saved, &error);
+  g_assert_null (d);
+  g_assert_error (error, MTP_ERROR, MTP_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "cannot be understood (a quote inside a word): "
+                                            "'-A INPUT -i x\\\"y -j ACCEPT'"));
+}
+
+static void
+test_odd_names (void)
+{
+  if (!need_root ())
+    return;
+  check_odd_names (MTP_FAMILY_IPV4, "legacy");
+  check_odd_names (MTP_FAMILY_IPV4, "nft");
+  check_odd_names (MTP_FAMILY_IPV6, "legacy");
+  check_odd_names (MTP_FAMILY_IPV6, "nft");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -381,5 +500,6 @@ main (int argc, char **argv)
       g_test_add_data_func (p2, &mtp_test_cases[i], test_firewalld);
     }
   g_test_add_func ("/real/firewall-cmd-lines", test_firewall_cmd_lines);
+  g_test_add_func ("/real/iptables-save/odd-names", test_odd_names);
   return g_test_run ();
 }
