@@ -171,16 +171,18 @@ read_resolv_conf (const MtpConfig *config, MtpHostFacts *facts, GError **error)
 
   if (!config->redirect_dns)
     return TRUE;
-  /* Its nameservers choose which DNS queries go to the proxy. Its owner may
-   * be the owner of its directory: systemd-resolved keeps its files, owned
-   * by systemd-resolve, in /run/systemd/resolve, of systemd-resolve's too
-   * (/etc/resolv.conf links there); whoever writes it chooses the host's
-   * DNS servers anyway. */
-  if (!mtp_file_check_path (config->resolv_conf, _ ("the resolver configuration"),
-                            MTP_FILE_TRUST_DIRECTORY_OWNER, error))
+  /* Read first, so that what is no file at all is named as such. Its
+   * nameservers choose which DNS queries go to the proxy. Its owner may be
+   * the owner of its directory: systemd-resolved keeps its files, owned by
+   * systemd-resolve, in /run/systemd/resolve, of systemd-resolve's too
+   * (/etc/resolv.conf links there); whoever writes it chooses the host's DNS
+   * servers anyway. */
+  if (mtp_limits_read_file (config->resolv_conf, MTP_LIMIT_RESOLV_CONF_SIZE, "resolv-conf-size",
+                            &text, NULL, NULL, &local_error)
+      && !mtp_file_check_path (config->resolv_conf, _ ("the resolver configuration"),
+                               MTP_FILE_TRUST_DIRECTORY_OWNER, error))
     return FALSE;
-  if (!mtp_limits_read_file (config->resolv_conf, MTP_LIMIT_RESOLV_CONF_SIZE, "resolv-conf-size",
-                             &text, NULL, NULL, &local_error)
+  if (text == NULL
       || !mtp_parse_resolv_conf (text, facts->nameservers_ipv4, facts->nameservers_ipv6,
                                  &local_error))
     {
