@@ -25,10 +25,27 @@ on_signal (int signo)
   atomic_compare_exchange_strong (&caught, &none, signo);
 }
 
+/* Every signal whose default action ends the process and that comes from
+ * outside the run: a stop (TERM), a terminal (INT, QUIT, HUP), a dropped
+ * pipe (PIPE), timers and limits (ALRM, VTALRM, PROF, XCPU, XFSZ: with it
+ * caught, a write past the limit fails with EFBIG), and the user signals.
+ * Not the ones a fault raises (SEGV, BUS, ILL, FPE, ABRT, TRAP, SYS): after
+ * those nothing can be trusted to undo anything. */
+static const struct
+{
+  int signo;
+  const char *name;
+} signals[] = {
+  { SIGTERM, "SIGTERM" },     { SIGINT, "SIGINT" },   { SIGHUP, "SIGHUP" },
+  { SIGPIPE, "SIGPIPE" },     { SIGQUIT, "SIGQUIT" }, { SIGALRM, "SIGALRM" },
+  { SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" }, { SIGXCPU, "SIGXCPU" },
+  { SIGXFSZ, "SIGXFSZ" },     { SIGUSR1, "SIGUSR1" }, { SIGUSR2, "SIGUSR2" },
+  { SIGPOLL, "SIGPOLL" },     { SIGPWR, "SIGPWR" },
+};
+
 void
 mtp_signal_catch (void)
 {
-  static const int signals[] = { SIGTERM, SIGINT, SIGHUP, SIGPIPE };
   struct sigaction sa;
 
   /* GSocket's class ignores SIGPIPE process-wide when it is first made
@@ -42,10 +59,10 @@ mtp_signal_catch (void)
   sa.sa_flags = SA_RESTART;
   sigemptyset (&sa.sa_mask);
   for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
-    sigaddset (&sa.sa_mask, signals[i]);
+    sigaddset (&sa.sa_mask, signals[i].signo);
   for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
-    if (sigaction (signals[i], &sa, NULL) != 0)
-      g_debug ("not catching signal %d: %s", signals[i], g_strerror (errno));
+    if (sigaction (signals[i].signo, &sa, NULL) != 0)
+      g_debug ("not catching %s: %s", signals[i].name, g_strerror (errno));
 }
 
 int
@@ -57,19 +74,10 @@ mtp_signal_caught (void)
 const char *
 mtp_signal_name (int signo)
 {
-  switch (signo)
-    {
-      case SIGTERM:
-        return "SIGTERM";
-      case SIGINT:
-        return "SIGINT";
-      case SIGHUP:
-        return "SIGHUP";
-      case SIGPIPE:
-        return "SIGPIPE";
-      default:
-        return "?";
-    }
+  for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
+    if (signals[i].signo == signo)
+      return signals[i].name;
+  return "?";
 }
 
 gboolean

@@ -6,13 +6,15 @@
 G_BEGIN_DECLS
 
 /* The signals that end a run: SIGTERM (systemd stop or timeout, an Ansible
- * timeout), SIGINT (Ctrl-C), SIGHUP and SIGPIPE (a dropped session). Once
+ * timeout), SIGINT (Ctrl-C), SIGHUP and SIGPIPE (a dropped session), and
+ * every other whose default action ends the process and that does not come
+ * from a fault (QUIT, ALRM, XCPU, USR1, …: see mtp-signal.c). Once
  * caught, they only mark the run: it stops before its next change, undoes
  * what it had applied and exits 9; a signal after its last change lets it
  * finish. A write to a closed pipe then fails with EPIPE instead of killing
  * the process half-way. */
 
-/* Catches the four signals for the rest of the process. */
+/* Catches them for the rest of the process. */
 void mtp_signal_catch (void);
 
 /* The first of them caught since mtp_signal_catch (), or 0. */

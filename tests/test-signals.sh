@@ -4,7 +4,7 @@
 # changed. strace raises it right after each write call of an install and of
 # an uninstall, on each backend:
 #   libiptc (a namespace): each table commit (setsockopt IPT_SO_SET_REPLACE and
-#     its ADD_COUNTERS) and the netlink call for ::6/128; all four signals,
+#     its ADD_COUNTERS) and the netlink call for ::6/128; TERM, INT, HUP, PIPE and QUIT, ALRM, USR1, XCPU,
 #     and again with a signal at every later commit too (during the undo);
 #   direct.xml, firewalld stopped: each rename and the netlink call;
 #   a real firewalld in the sandbox: each write call (sendmsg of addChain,
@@ -196,7 +196,7 @@ check "libiptc: uninstall leaves the tables as before" "" "$(state_iptc | diff "
 # Install: TERM, INT, HUP and PIPE after each commit and after the address.
 PRE=$T/iptc.none POST=$T/iptc.all RESET_PRE=iptc_uninstall
 # shellcheck disable=SC2086
-sweep "libiptc install, at each commit" setsockopt "$commits" "TERM INT HUP PIPE" 'SO_SET_' install $ICONF
+sweep "libiptc install, at each commit" setsockopt "$commits" "TERM INT HUP PIPE QUIT ALRM USR1 XCPU" 'SO_SET_' install $ICONF
 # shellcheck disable=SC2086
 sweep "libiptc install, at ::6" sendto "$addr" "TERM INT HUP PIPE" "$NETLINK_ADDR" install $ICONF
 # A second signal at every commit after the first: the undo goes on.

@@ -66,7 +66,9 @@ LIST_OPTIONS = frozenset(["exclude-inbound-ports", "exclude-outbound-ports",
                           "exclude-outbound-ips", "exclude-inbound-ips"])
 LIST_SEPARATOR = ","
 REPEATABLE_OPTIONS = frozenset(["vnet", "exclude-outbound-ports-for-uids"])
-UNINSTALL_OPTIONS = frozenset(["backend", "wait", "timeout", "firewalld-config-dir", "verbose"])
+UNINSTALL_OPTIONS = frozenset(
+    ["backend", "wait", "timeout", "firewalld-config-dir", "state-dir", "verbose"]
+)
 MODULE_OPTIONS = frozenset(["config", "store-firewalld", "json", "check", "dry-run", "help"])
 SCHEMA_VERSION = 1
 
