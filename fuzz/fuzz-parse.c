@@ -118,15 +118,17 @@ iface_is_valid (const char *text, gboolean allow_wildcard)
 {
   size_t len = strlen (text);
 
-  if (len == 0 || len >= MTP_IFNAMSIZ || strcmp (text, ".") == 0 || strcmp (text, "..") == 0)
+  if (len == 0 || len >= MTP_IFNAMSIZ || strcmp (text, ".") == 0 || strcmp (text, "..") == 0
+      || text[0] == '-' || strcmp (text, "+") == 0)
     return FALSE;
   for (size_t i = 0; i < len; i++)
     {
       char c = text[i];
 
-      if (c == '/' || c == ':' || g_ascii_isspace (c) || !g_ascii_isprint (c))
-        return FALSE;
-      if (c == '+' && (i + 1 < len || !allow_wildcard))
+      if (c == '+' && i + 1 == len && allow_wildcard)
+        continue;
+      /* The one alphabet of rules (mtp-token.h). */
+      if (!g_ascii_isalnum (c) && c != '-' && c != '_' && c != '.')
         return FALSE;
     }
   return TRUE;

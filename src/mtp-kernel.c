@@ -490,7 +490,15 @@ mtp_kernel_canonical_args (const char *const *args)
   Group *current = NULL;
   gboolean invert = FALSE;
   guint n = g_strv_length ((char **)args);
+  g_autofree char *protocol = NULL;
 
+  /* The protocol decides where a port option goes, wherever -p stands. */
+  for (guint i = 0; i + 1 < n; i++)
+    if (base_option (args[i]) == 4)
+      {
+        g_free (protocol);
+        protocol = g_ascii_strdown (args[i + 1], -1);
+      }
   for (guint i = 0; i < n;)
     {
       const char *w = args[i];
@@ -529,7 +537,7 @@ mtp_kernel_canonical_args (const char *const *args)
       else if (w[0] == '-')
         {
           /* An option, and its values: the words up to the next option. */
-          Group *g = group_for (groups, current, base[4].value, w);
+          Group *g = group_for (groups, current, protocol, w);
 
           if (invert)
             g_ptr_array_add (g->words, g_strdup ("!"));
