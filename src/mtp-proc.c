@@ -179,6 +179,7 @@ mtp_proc_find_firewalld (const char *proc_dir, pid_t *pid, GError **error)
       int pid_fd;
 
       errno = 0;
+      /* cppcheck-suppress readdirCalled ; dir is this function's own stream (readdir_r is deprecated) */
       entry = readdir (dir);
       if (entry == NULL)
         {
