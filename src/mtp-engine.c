@@ -1080,7 +1080,11 @@ mtp_engine_begin (MtpCommand command, const MtpConfig *config, MtpReport *r, GEr
   run->lock = mtp_lock_take (command != MTP_COMMAND_STATUS && !r->check_only,
                              mtp_command_to_string (command), config->wait, error);
   if (run->lock == NULL)
-    return NULL;
+    {
+      if (error != NULL && g_error_matches (*error, MTP_ERROR, MTP_ERROR_INTERRUPTED))
+        r->status = MTP_STATUS_INTERRUPTED;
+      return NULL;
+    }
   run->fw = mtp_firewalld_new (config->timeout);
   if (!decide_firewalld (run, error))
     return NULL;

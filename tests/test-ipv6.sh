@@ -14,7 +14,7 @@ set -u
 top=${MESON_SOURCE_ROOT:-$(cd "$(dirname "$0")/.." && pwd)}
 . "$top/tests/lib/tap.sh"
 [ "$(id -u)" -eq 0 ] || tap_skip "needs root: network namespaces"
-for tool in strace firewalld gdbus python3 iptables-legacy-save ip6tables-legacy-save; do
+for tool in strace firewalld gdbus iptables-legacy-save ip6tables-legacy-save; do
   command -v "$tool" > /dev/null || tap_skip "needs $tool"
 done
 : "${MESH_TPROXY:=$top/build/src/mesh-tproxy}"
@@ -26,6 +26,8 @@ trap 'exit 1' INT TERM
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export ASAN_OPTIONS
 PROG=${MESH_TPROXY_REAL:-$MESH_TPROXY}
+# The Python that firewalld runs on (a python3 first in PATH may be a slow shim).
+PY=$(sed -n '1s/^#! *//p' "$(command -v firewalld)")
 
 sandbox_start
 printf 'DefaultZone=public\nFirewallBackend=nftables\nRFC3964_IPv4=no\n' > "$SB_DIR/etc/firewalld.conf"
@@ -50,20 +52,21 @@ has() { # has DESCRIPTION TEXT NEEDLE…
 }
 lo_ipv6() { sb sysctl -q -w "net.ipv6.conf.lo.disable_ipv6=$1"; sb ip link set lo up; }
 mtp0_ipv6() { sb sysctl -q -w "net.ipv6.conf.mtp0.disable_ipv6=$1"; }
-# strace fails the WHEN-th sendto of the main thread (the netlink call for
-# ::6/128, found in a reference trace) with EACCES; sets RC, ERR
-failing_addr() {
+# reference CONF COMMAND [OPTION…]: a run traced (its sendto calls) into $T/ref,
+# to find which of them is the netlink call for ::6/128
+reference() {
   f_conf=$1 f_cmd=$2; shift 2
   sb strace -f -qq -o "$T/ref" -e trace=sendto "$PROG" "$f_cmd" --config "$SB_DIR/$f_conf" "$@" \
     > /dev/null 2>&1 < /dev/null
-  REF_RC=$?
 }
 NETLINK_ADDR='nlmsg_type=(0x14|0x15|RTM_NEWADDR|RTM_DELADDR)'
 addr_position() { # addr_position TRACE: which of the main thread's sendto is the address change
   a_tid=$(sed -n '1s/^\([0-9]*\) .*/\1/p' "$1")
   grep -E "^$a_tid +sendto\(" "$1" | grep -nE "$NETLINK_ADDR" | cut -d: -f1 | head -n 1
 }
-inject_addr_failure() { # inject_addr_failure K CONF COMMAND [OPTION…]: sets RC, ERR
+# inject_addr_failure K CONF COMMAND [OPTION…]: strace fails the K-th sendto of
+# the main thread (the netlink call) with EACCES; sets RC, ERR
+inject_addr_failure() {
   i_k=$1 i_conf=$2 i_cmd=$3; shift 3
   sb strace -f -qq -o "$T/inj" -e trace=sendto -e inject="sendto:error=EACCES:when=$i_k" \
     "$PROG" "$i_cmd" --config "$SB_DIR/$i_conf" "$@" > "$T/out" 2> "$T/err" < /dev/null
@@ -120,7 +123,7 @@ mtp0_ipv6 0
 lo_ipv6 0
 
 # ::6/128 failing after the tables were committed: install
-failing_addr iptc.conf install
+reference iptc.conf install
 k=$(addr_position "$T/ref")
 mtp iptc.conf uninstall
 state_iptc > "$T/iptc.before"
@@ -132,7 +135,7 @@ check "... and the tables are as before" "" "$(state_iptc | diff "$T/iptc.before
 # ... and uninstall
 mtp iptc.conf install
 state_iptc > "$T/iptc.installed"
-failing_addr iptc.conf uninstall
+reference iptc.conf uninstall
 k=$(addr_position "$T/ref")
 mtp iptc.conf install
 inject_addr_failure "$k" iptc.conf uninstall
@@ -162,7 +165,7 @@ check "direct.xml, IPv6 off on lo but on mtp0: install exits 1, direct.xml byte 
   "1" "$RC$(state_xml | diff "$T/xml.before" -)"
 has "... the message names the fix" "$ERR" "net.ipv6.conf.lo.disable_ipv6=0" "--ip-family-mode ipv4"
 lo_ipv6 0
-failing_addr xml.conf install
+reference xml.conf install
 k=$(addr_position "$T/ref")
 mtp xml.conf uninstall
 state_xml > "$T/xml.before"
@@ -172,7 +175,13 @@ check "direct.xml: adding ::6 fails after the file was written: exit 1, direct.x
 has "... the message says the file was put back" "$ERR" "undone (direct.xml)"
 
 # ---------------------------------------------------------------------------
-# A real firewalld
+# A real firewalld, started on a direct.xml that holds only the foreign rule
+cat > "$SB_DIR/etc/direct.xml" <<'EOT'
+<?xml version="1.0" encoding="utf-8"?>
+<direct>
+  <rule ipv="ipv4" table="filter" chain="INPUT" priority="0">-s 192.0.2.1 -j ACCEPT</rule>
+</direct>
+EOT
 sandbox_firewalld_start || { tap_not_ok "firewalld starts"; tap_done; exit 1; }
 FW=org.fedoraproject.FirewallD1
 cat > "$T/sorted.py" <<'EOT'
@@ -188,7 +197,7 @@ state_fw() {
   {
     for m in getAllChains getAllRules getAllPassthroughs; do listing $FW_PATH $FW.direct.$m; done
     listing $FW_PATH/config $FW.config.direct.getSettings
-  } | python3 "$T/sorted.py"
+  } | $PY "$T/sorted.py"
   sb ip -6 addr show dev lo | grep inet6
 }
 # (direct.xml's foreign rule is live and permanent)
@@ -211,7 +220,7 @@ mtp0_ipv6 0
 lo_ipv6 0
 check "... uninstall: as before" "0" "$RC$(state_fw | diff "$T/fw.before" -)"
 
-failing_addr xml.conf install
+reference xml.conf install
 k=$(addr_position "$T/ref")
 mtp xml.conf uninstall
 inject_addr_failure "$k" xml.conf install
@@ -221,7 +230,7 @@ has "... the message says both were undone" "$ERR" "adding ::6/128 to 'lo'" \
   "firewalld's permanent configuration" "firewalld's runtime changes"
 mtp xml.conf install
 state_fw > "$T/fw.installed"
-failing_addr xml.conf uninstall
+reference xml.conf uninstall
 k=$(addr_position "$T/ref")
 mtp xml.conf install
 inject_addr_failure "$k" xml.conf uninstall
