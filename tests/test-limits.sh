@@ -147,6 +147,21 @@ else
   tap_not_ok "direct.xml: uninstall works" "exit $rc" "$(cat "$SB_DIR/err")"
 fi
 
+# The issue's case: 50,000 excluded ports made a direct.xml of 18.5 MB that
+# no later run could read (install, status and uninstall all exited 2).
+rm -f "$XML" "$XML.old"
+cp "$CONF" "$SB_DIR/ports.conf"
+printf 'exclude-outbound-ports=%s\n' "$(seq -s, 1 50000)" >> "$SB_DIR/ports.conf"
+sb "$MESH_TPROXY" install --store-firewalld --config "$SB_DIR/ports.conf" > "$SB_DIR/out" 2> "$SB_DIR/err"
+rc=$?
+if [ $rc -eq 2 ] && [ ! -e "$XML" ] && grep -qF "(the limit 'rules', see LIMITS in mesh-tproxy(8))" "$SB_DIR/err"; then
+  tap_ok "50,000 excluded ports: refused before anything is written (exit 2, 'rules')"
+else
+  tap_not_ok "50,000 excluded ports: refused before anything is written" "exit $rc, direct.xml $(stat -c %s "$XML" 2>&1)" "$(cat "$SB_DIR/err")"
+fi
+M uninstall --backend firewalld
+check "50,000 excluded ports: uninstall works after it" 0 "$?"
+
 # Another program makes a direct.xml that holds ours grow past 16 MiB: every
 # run refuses it, uninstall says what to do, and what it says works.
 rm -f "$XML" "$XML.old"
