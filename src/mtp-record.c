@@ -494,8 +494,8 @@ parse_record (MtpRecordStore store, const char *data, gsize length, MtpDirect **
   if (local_error != NULL)
     return bad (error, _ ("no version: %s"), local_error->message);
   if (version != MTP_RECORD_VERSION)
-    return bad (error, _ ("version %" G_GINT64_FORMAT ", not %d (written by another version)"),
-                version, MTP_RECORD_VERSION);
+    return bad (error, _ ("version %lld, not %d (written by another version)"), (long long)version,
+                MTP_RECORD_VERSION);
   store_name = g_key_file_get_string (kf, GROUP_RECORD, "Store", NULL);
   if (g_strcmp0 (store_name, mtp_record_store_to_string (store)) != 0)
     return bad (error, _ ("it is the record of store '%s', not of '%s'"),
@@ -954,9 +954,9 @@ write_record (MtpRecords *records, MtpRecordStore store, const MtpDirect *entrie
   if (length > MTP_RECORD_MAX_SIZE)
     {
       g_set_error (error, MTP_ERROR, MTP_ERROR_INVALID_ARGS,
-                   _ ("the install record of %u rules would take %" G_GSIZE_FORMAT
-                      " bytes, more than its limit of %d MiB"),
-                   entries->rules->len, length, MTP_RECORD_MAX_SIZE / (1024 * 1024));
+                   _ ("the install record of %u rules would take %lu bytes, more than its limit of "
+                      "%d MiB"),
+                   entries->rules->len, (unsigned long)length, MTP_RECORD_MAX_SIZE / (1024 * 1024));
       return FALSE;
     }
   if (!prepare_directory (records->dir, error))
