@@ -918,7 +918,6 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
   if (ok && !r->check_only && command != MTP_COMMAND_STATUS
       && (desired != NULL || command == MTP_COMMAND_UNINSTALL))
     ok = set_passthrough_address (command, desired, r, undo, error);
-  r->n_firewalld_writes = mtp_firewalld_get_n_writes (fw);
   finish_status (r);
   if (!ok)
     roll_back (undo, r, error);
@@ -937,6 +936,8 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
           _ ("%s came after the last change of this run: the run was completed, and its "
              "changes stay"),
           mtp_signal_name (mtp_signal_caught ()));
+  /* (the calls of an undo included) */
+  r->n_firewalld_writes = mtp_firewalld_get_n_writes (fw);
   return ok;
 }
 
