@@ -1177,7 +1177,6 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
     ok = set_passthrough_address (command, desired, r, undo, error);
   else if (ok && r->check_only && (desired != NULL || command == MTP_COMMAND_UNINSTALL))
     check_passthrough_address (command, desired, r);
-  r->n_firewalld_writes = mtp_firewalld_get_n_writes (fw);
   if (ok)
     finish_status (r);
   if (!ok)
@@ -1205,6 +1204,8 @@ mtp_engine_run (MtpRun *run, const MtpRuleset *desired, GError **error)
       if (!mtp_records_finish (records, &record_error))
         warn (r, "%s", record_error->message);
     }
+  /* (the calls of an undo included) */
+  r->n_firewalld_writes = mtp_firewalld_get_n_writes (fw);
   return ok;
 }
 
