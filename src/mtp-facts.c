@@ -109,6 +109,12 @@ mtp_parse_resolv_conf (const char *text, GArray *ipv4, GArray *ipv6, GError **er
   g_autoptr (GHashTable) seen = mtp_cidr_set_new ();
   guint n_nameservers = 0;
 
+  /* What the lists hold already counts as seen. */
+  for (guint i = 0; i < ipv4->len; i++)
+    mtp_cidr_set_add (seen, &g_array_index (ipv4, MtpCidr, i));
+  for (guint i = 0; i < ipv6->len; i++)
+    mtp_cidr_set_add (seen, &g_array_index (ipv6, MtpCidr, i));
+
   for (guint i = 0; lines[i] != NULL; i++)
     {
       g_auto (GStrv) words = g_strsplit_set (lines[i], " \t\r", -1);

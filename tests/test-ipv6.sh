@@ -56,7 +56,7 @@ mtp0_ipv6() { sb sysctl -q -w "net.ipv6.conf.mtp0.disable_ipv6=$1"; }
 # to find which of them is the netlink call for ::6/128
 reference() {
   f_conf=$1 f_cmd=$2; shift 2
-  sb strace -f -qq -o "$T/ref" -e trace=sendto "$PROG" "$f_cmd" --config "$SB_DIR/$f_conf" "$@" \
+  sb strace -f -b execve -qq -o "$T/ref" -e trace=sendto "$PROG" "$f_cmd" --config "$SB_DIR/$f_conf" "$@" \
     > /dev/null 2>&1 < /dev/null
 }
 NETLINK_ADDR='nlmsg_type=(0x14|0x15|RTM_NEWADDR|RTM_DELADDR)'
@@ -68,7 +68,7 @@ addr_position() { # addr_position TRACE: which of the main thread's sendto is th
 # the main thread (the netlink call) with EACCES; sets RC, ERR
 inject_addr_failure() {
   i_k=$1 i_conf=$2 i_cmd=$3; shift 3
-  sb strace -f -qq -o "$T/inj" -e trace=sendto -e inject="sendto:error=EACCES:when=$i_k" \
+  sb strace -f -b execve -qq -o "$T/inj" -e trace=sendto -e inject="sendto:error=EACCES:when=$i_k" \
     "$PROG" "$i_cmd" --config "$SB_DIR/$i_conf" "$@" > "$T/out" 2> "$T/err" < /dev/null
   RC=$?
   ERR=$(cat "$T/err")

@@ -250,6 +250,10 @@ test_resolv_conf_duplicates (void)
   last = mtp_cidr_to_string (&g_array_index (v4, MtpCidr, 2), FALSE);
   g_assert_cmpstr (first, ==, "10.0.0.1");
   g_assert_cmpstr (last, ==, "10.0.0.3");
+  /* Read again into the same lists: what they hold counts as seen. */
+  g_assert_true (mtp_parse_resolv_conf (text, v4, v6, NULL));
+  g_assert_cmpuint (v4->len, ==, 3);
+  g_assert_cmpuint (v6->len, ==, 1);
 }
 
 /* Option values */
