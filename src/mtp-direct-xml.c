@@ -1617,8 +1617,6 @@ mtp_direct_xml_revert (MtpDirectXml *xml, GError **error)
   g_auto (AutoFd) current = -1;
   g_auto (TempFile) tmp = TEMP_FILE_INIT;
   struct stat st;
-  gsize length = 0;
-  const char *data;
 
   g_return_val_if_fail (xml != NULL, FALSE);
 
@@ -1639,7 +1637,9 @@ mtp_direct_xml_revert (MtpDirectXml *xml, GError **error)
       /* Written as save writes, with the attributes of the file it replaces
        * (which kept those of the original); direct.xml.old already holds
        * these bytes and stays. */
-      data = g_bytes_get_data (xml->original, &length);
+      gsize length = 0;
+      const char *data = g_bytes_get_data (xml->original, &length);
+
       if (!open_current (dirfd, xml->dir, xml->path, &current, &st, error)
           || !temp_file_create (&tmp, dirfd, DIRECT_XML, xml->path, error)
           || !write_all (tmp.fd, data, length, xml->path, error)

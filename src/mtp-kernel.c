@@ -423,7 +423,7 @@ group_for (GPtrArray *groups, Group *current, const char *protocol, const char *
       for (guint i = 0; i < groups->len; i++)
         {
           Group *g = groups->pdata[i];
-          if (g->kind == 'm' && strcmp (g->name, protocol) == 0)
+          if (g->kind == 'm' && g_strcmp0 (g->name, protocol) == 0)
             return g;
         }
       return group_new (groups, 'm', protocol);

@@ -700,7 +700,8 @@ mtp_records_load (const char *dir, GPtrArray *warnings)
       gsize length = 0;
 
       if (read_record (path, &data, &length, &error) && data != NULL
-          && parse_record (s, data, length, &rec->entries, &rec->rules, &error))
+          && parse_record (s, data, length, &rec->entries, &rec->rules, &error)
+          && rec->entries != NULL)
         {
           g_debug ("install record '%s': %u chains, %u rules", path, rec->entries->chains->len,
                    rec->entries->rules->len);
