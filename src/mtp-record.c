@@ -364,6 +364,9 @@ rule_from_args (MtpFamily family, MtpTable table, const char *chain, gint32 prio
   if (r->target.type == MTP_TARGET_JUMP && !mtp_direct_chain_name_is_ours (r->target.chain)
       && strcmp (r->target.chain, "DOCKER_OUTPUT") != 0)
     return NULL;
+  /* A damaged record is ignored, never a rule that no form can carry. */
+  if (!mtp_rule_check_values (r, NULL))
+    return NULL;
   back = mtp_rule_to_args (r);
   if (!g_strv_equal ((const char *const *)back, args))
     return NULL;

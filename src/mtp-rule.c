@@ -216,28 +216,43 @@ add_target (GPtrArray *args, const MtpTarget *t)
     }
 }
 
+gboolean
+mtp_rule_check_values (const MtpRule *rule, GError **error)
+{
+  if (!mtp_token_check (MTP_TOKEN_CHAIN, rule->chain, error))
+    return FALSE;
+  if (rule->comment != NULL)
+    {
+      g_autofree char *comment = g_strconcat (MTP_COMMENT_PREFIX, rule->comment, NULL);
+      if (!mtp_token_check (MTP_TOKEN_COMMENT, comment, error))
+        return FALSE;
+    }
+  for (guint i = 0; i < rule->matches->len; i++)
+    {
+      const MtpMatch *m = &g_array_index (rule->matches, MtpMatch, i);
+      if ((m->type == MTP_MATCH_IN_IFACE || m->type == MTP_MATCH_OUT_IFACE)
+          && !mtp_token_check (MTP_TOKEN_IFACE_WILDCARD, m->iface, error))
+        return FALSE;
+    }
+  if (rule->target.type == MTP_TARGET_JUMP
+      && !mtp_token_check (MTP_TOKEN_CHAIN, rule->target.chain, error))
+    return FALSE;
+  if (rule->target.type == MTP_TARGET_LOG
+      && !mtp_token_check (MTP_TOKEN_LOG_PREFIX, rule->target.log_prefix, error))
+    return FALSE;
+  return TRUE;
+}
+
 /* Every form of a rule comes from here (but the libiptc entries, which check
  * the same way): a value outside the one alphabet of rules would change the
  * rule's meaning in one of them. */
 static void
 assert_values (const MtpRule *rule)
 {
-  mtp_token_assert (MTP_TOKEN_CHAIN, rule->chain);
-  if (rule->comment != NULL)
-    {
-      g_autofree char *comment = g_strconcat (MTP_COMMENT_PREFIX, rule->comment, NULL);
-      mtp_token_assert (MTP_TOKEN_COMMENT, comment);
-    }
-  for (guint i = 0; i < rule->matches->len; i++)
-    {
-      const MtpMatch *m = &g_array_index (rule->matches, MtpMatch, i);
-      if (m->type == MTP_MATCH_IN_IFACE || m->type == MTP_MATCH_OUT_IFACE)
-        mtp_token_assert (MTP_TOKEN_IFACE_WILDCARD, m->iface);
-    }
-  if (rule->target.type == MTP_TARGET_JUMP)
-    mtp_token_assert (MTP_TOKEN_CHAIN, rule->target.chain);
-  if (rule->target.type == MTP_TARGET_LOG)
-    mtp_token_assert (MTP_TOKEN_LOG_PREFIX, rule->target.log_prefix);
+  g_autoptr (GError) error = NULL;
+
+  if (!mtp_rule_check_values (rule, &error))
+    g_error ("a value outside the alphabet of rules reached a renderer: %s", error->message);
 }
 
 GStrv

@@ -137,6 +137,10 @@ void mtp_rule_set_comment (MtpRule *rule, const char *comment);
 
 /* The iptables arguments of the rule, without "-A CHAIN": what firewalld
  * takes as the args of a direct rule. */
+/* Whether every value of the rule (chains, comment, interfaces, log prefix)
+ * is in the one alphabet of rules (mtp-token.h), which mtp_rule_to_args
+ * requires. */
+gboolean mtp_rule_check_values (const MtpRule *rule, GError **error);
 GStrv mtp_rule_to_args (const MtpRule *rule);
 
 MtpChain *mtp_chain_new (MtpFamily family, MtpTable table, const char *name);
