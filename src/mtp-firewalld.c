@@ -1050,6 +1050,17 @@ append_calls (GArray *calls, Op op, const GPtrArray *items)
     }
 }
 
+/* A plan's calls in the order firewalld needs them: chains before the rules
+ * in them, rules out before their chains go. */
+static void
+append_plan_calls (GArray *calls, const MtpDirectPlan *plan)
+{
+  append_calls (calls, OP_ADD_CHAIN, plan->add_chains);
+  append_calls (calls, OP_ADD_RULE, plan->add_rules);
+  append_calls (calls, OP_REMOVE_RULE, plan->remove_rules);
+  append_calls (calls, OP_REMOVE_CHAIN, plan->remove_chains);
+}
+
 /* Sends the calls without waiting for each reply (firewalld executes the
  * calls of one connection in order), but never more than MAX_IN_FLIGHT at
  * once: the system bus refuses more pending replies per connection than its
@@ -1132,10 +1143,7 @@ mtp_firewalld_apply_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GError
   if (!ensure_proxies (fw, error))
     return FALSE;
 
-  append_calls (calls, OP_ADD_CHAIN, plan->add_chains);
-  append_calls (calls, OP_ADD_RULE, plan->add_rules);
-  append_calls (calls, OP_REMOVE_RULE, plan->remove_rules);
-  append_calls (calls, OP_REMOVE_CHAIN, plan->remove_chains);
+  append_plan_calls (calls, plan);
   all_sent = run_calls (fw, calls, &waiter, TRUE);
 
   for (guint i = 0; i < calls->len && failed == NULL; i++)
@@ -1192,10 +1200,7 @@ mtp_firewalld_revert_runtime (MtpFirewalld *fw, const MtpDirectPlan *plan, GErro
     return TRUE;
   if (!ensure_proxies (fw, error))
     return FALSE;
-  append_calls (calls, OP_ADD_CHAIN, plan->add_chains);
-  append_calls (calls, OP_ADD_RULE, plan->add_rules);
-  append_calls (calls, OP_REMOVE_RULE, plan->remove_rules);
-  append_calls (calls, OP_REMOVE_CHAIN, plan->remove_chains);
+  append_plan_calls (calls, plan);
   run_calls (fw, calls, &waiter, FALSE);
   undo_failures (calls, not_undone, &n_failed);
   clear_calls (calls);
